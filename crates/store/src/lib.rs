@@ -1,0 +1,1 @@
+//! Message store: commit log, consume queues, index, flush, recovery, retention. No networking.
