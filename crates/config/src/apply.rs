@@ -14,13 +14,20 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("config key `{key}`: `{value}` is not a valid {expected}")]
-    InvalidValue { key: String, value: String, expected: &'static str },
+    InvalidValue {
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
     #[error("config key `{key}`: {reason}")]
     Rejected { key: String, reason: String },
     #[error("configuration is not a flat key/value struct")]
     NotFlat,
     #[error("reading {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// What an application of properties did besides setting fields.
@@ -61,7 +68,10 @@ pub fn apply_properties<T: Serialize + DeserializeOwned>(
         obj.insert(key.to_string(), new);
         // Validate key by key so an out-of-range or unknown enum value is reported against its own key.
         if let Err(e) = serde_json::from_value::<T>(Value::Object(obj.clone())) {
-            return Err(ConfigError::Rejected { key: raw_key.clone(), reason: e.to_string() });
+            return Err(ConfigError::Rejected {
+                key: raw_key.clone(),
+                reason: e.to_string(),
+            });
         }
     }
     let value = serde_json::from_value(Value::Object(obj)).map_err(|e| ConfigError::Rejected {
@@ -73,7 +83,11 @@ pub fn apply_properties<T: Serialize + DeserializeOwned>(
 
 fn parse_like(current: &Value, key: &str, raw: &str) -> Result<Value, ConfigError> {
     let text = raw.trim();
-    let invalid = |expected| ConfigError::InvalidValue { key: key.to_string(), value: raw.to_string(), expected };
+    let invalid = |expected| ConfigError::InvalidValue {
+        key: key.to_string(),
+        value: raw.to_string(),
+        expected,
+    };
     Ok(match current {
         Value::Bool(_) => match text.to_ascii_lowercase().as_str() {
             "true" => Value::Bool(true),
@@ -88,7 +102,9 @@ fn parse_like(current: &Value, key: &str, raw: &str) -> Result<Value, ConfigErro
             Ok(v) => Value::Number(v.into()),
             Err(_) => return Err(invalid("non-negative integer")),
         },
-        Value::Number(_) => Value::Number(text.parse::<i64>().map_err(|_| invalid("integer"))?.into()),
+        Value::Number(_) => {
+            Value::Number(text.parse::<i64>().map_err(|_| invalid("integer"))?.into())
+        }
         _ => Value::String(text.to_string()),
     })
 }
@@ -116,7 +132,10 @@ pub fn to_properties<T: Serialize>(config: &T) -> Result<Vec<(String, String)>, 
 pub fn read_properties_file(path: &str) -> Result<BTreeMap<String, String>, ConfigError> {
     std::fs::read_to_string(path)
         .map(|t| crate::parse_properties(&t))
-        .map_err(|source| ConfigError::Io { path: path.to_string(), source })
+        .map_err(|source| ConfigError::Io {
+            path: path.to_string(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -158,7 +177,10 @@ mod tests {
     }
 
     fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -186,13 +208,19 @@ mod tests {
 
     #[test]
     fn aliases_map_old_spellings() {
-        let (s, _) = apply_properties(&base(), &props(&[("port", "1")]), &[("port", "listenPort")]).unwrap();
+        let (s, _) =
+            apply_properties(&base(), &props(&[("port", "1")]), &[("port", "listenPort")]).unwrap();
         assert_eq!(s.listen_port, 1);
     }
 
     #[test]
     fn bad_values_name_the_key() {
-        for (k, v) in [("listenPort", "abc"), ("listenPort", "70000"), ("enable", "yes"), ("role", "MASTER")] {
+        for (k, v) in [
+            ("listenPort", "abc"),
+            ("listenPort", "70000"),
+            ("enable", "yes"),
+            ("role", "MASTER"),
+        ] {
             let err = apply_properties(&base(), &props(&[(k, v)]), &[]).unwrap_err();
             assert!(err.to_string().contains(k), "{err}");
         }

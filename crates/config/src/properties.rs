@@ -10,7 +10,9 @@ pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
         let trimmed = line.trim_start();
-        if logical.is_empty() && (trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!')) {
+        if logical.is_empty()
+            && (trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!'))
+        {
             continue;
         }
         logical.push_str(trimmed);
@@ -131,7 +133,8 @@ mod tests {
 
     #[test]
     fn parses_java_forms() {
-        let text = "# comment\n! also\nbrokerName = broker-a\nlistenPort:10911\nkey value with spaces\n\
+        let text =
+            "# comment\n! also\nbrokerName = broker-a\nlistenPort:10911\nkey value with spaces\n\
                     multi=one \\\n    two\nesc=a\\tb\\u0041\nempty=\n  spaced  =  x  \n";
         let p = parse_properties(text);
         assert_eq!(p["brokerName"], "broker-a");
