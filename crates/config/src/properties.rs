@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut logical = String::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
+    for line in text.lines() {
         let trimmed = line.trim_start();
         if logical.is_empty()
             && (trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!'))
