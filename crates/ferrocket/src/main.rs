@@ -1,3 +1,31 @@
+//! `ferrocket`: Apache RocketMQ rebuilt in Rust. One binary, one subcommand per role.
+
+mod cmd;
+mod logging;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ferrocket", version, about = "Apache RocketMQ rebuilt in Rust")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a name server (Apache's `mqnamesrv`).
+    Namesrv(cmd::namesrv::NamesrvArgs),
+}
+
 fn main() {
-    println!("ferrocket");
+    let cli = Cli::parse();
+    logging::init();
+    let result = match cli.command {
+        Command::Namesrv(args) => cmd::namesrv::run(args),
+    };
+    if let Err(e) = result {
+        eprintln!("ferrocket: {e:#}");
+        std::process::exit(1);
+    }
 }
