@@ -29,11 +29,13 @@ async fn client(addr: &str) -> Arc<Connection> {
 }
 
 fn register_body(topics: &[(&str, i32)], counter: i64) -> Bytes {
-    let mut wrapper = TopicConfigSerializeWrapper::default();
-    wrapper.data_version = DataVersion {
-        state_version: 0,
-        counter,
-        timestamp: 1_700_000_000_000,
+    let mut wrapper = TopicConfigSerializeWrapper {
+        data_version: DataVersion {
+            state_version: 0,
+            counter,
+            timestamp: 1_700_000_000_000,
+        },
+        ..Default::default()
     };
     for (name, queues) in topics {
         let tc = TopicConfig {
