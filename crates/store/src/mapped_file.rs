@@ -239,6 +239,22 @@ impl MappedFile {
         Some(pos)
     }
 
+    /// Writes `head` at the write position and marks the rest of the file as used (the commit log's end-of-file
+    /// blank record). Returns false when `head` does not fit.
+    pub fn fill_to_end(&self, head: &[u8]) -> bool {
+        let _w = self.write_lock.lock();
+        let pos = self.wrote.load(Ordering::Acquire);
+        if pos + head.len() as u64 > self.size {
+            return false;
+        }
+        // SAFETY: as in `append`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(head.as_ptr(), self.map.as_mut_ptr().add(pos as usize), head.len());
+        }
+        self.wrote.store(self.size, Ordering::Release);
+        true
+    }
+
     /// Writes in place at `pos`, which must be at or above the write position, and advances the write position to
     /// the end of it. Used by the index file (random slots) under its own lock, and for blank fills.
     pub fn write_at(&self, pos: u64, data: &[u8]) -> bool {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use crate::env::FlushObserver;
 use crate::error::{StoreError, StoreResult};
@@ -18,6 +18,8 @@ pub struct MappedFileQueue {
     /// Absolute offset up to which everything is flushed.
     flushed_where: AtomicU64,
     observer: Option<Arc<dyn FlushObserver>>,
+    /// A file created ahead of need (see `preallocate`), not yet part of the queue.
+    spare: Mutex<Option<MappedFile>>,
 }
 
 impl std::fmt::Debug for MappedFileQueue {
@@ -37,6 +39,7 @@ impl MappedFileQueue {
             files: RwLock::new(Vec::new()),
             flushed_where: AtomicU64::new(0),
             observer,
+            spare: Mutex::new(None),
         }
     }
 
@@ -151,11 +154,33 @@ impl MappedFileQueue {
         } else {
             self.flushed_where.store(from, Ordering::Release);
         }
-        create_dir_durable(&self.dir)?;
-        let path = self.dir.join(offset_file_name(from));
-        let mf = Arc::new(MappedFile::create(path, from, self.file_size, self.observer.clone())?);
+        let spare = self.spare.lock().take().filter(|s| s.from_offset() == from);
+        let mf = match spare {
+            Some(s) => Arc::new(s),
+            None => {
+                create_dir_durable(&self.dir)?;
+                let path = self.dir.join(offset_file_name(from));
+                Arc::new(MappedFile::create(path, from, self.file_size, self.observer.clone())?)
+            }
+        };
         files.push(mf.clone());
         Ok(mf)
+    }
+
+    /// Creates the file that will start at `from` ahead of time (off the append path), so the append that needs
+    /// it does not wait for allocation. A crash leaves it as an empty last file, which recovery removes.
+    pub fn preallocate(&self, from: u64) -> StoreResult<()> {
+        if self.spare.lock().as_ref().is_some_and(|s| s.from_offset() == from) {
+            return Ok(());
+        }
+        if self.last().is_some_and(|l| l.from_offset() >= from) {
+            return Ok(());
+        }
+        create_dir_durable(&self.dir)?;
+        let path = self.dir.join(offset_file_name(from));
+        let mf = MappedFile::create(path, from, self.file_size, self.observer.clone())?;
+        *self.spare.lock() = Some(mf);
+        Ok(())
     }
 
     /// The last file if it has room, else a new one after it (or at `start_if_empty` for an empty queue, rounded

@@ -1,0 +1,221 @@
+//! The dispatcher ("reput"): follows the commit log and turns every new record into its consume-queue unit and
+//! index entries, then tells waiting readers (the broker's long polling) that new data is there.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrocket_protocol::message::properties::DELAY;
+use ferrocket_protocol::message::sysflag::TransactionType;
+use ferrocket_protocol::message::{MessageError, RecordView};
+use parking_lot::RwLock;
+
+use crate::commit_log::CommitLog;
+use crate::consume_queue::CqUnit;
+use crate::consume_queue_store::ConsumeQueueStore;
+use crate::error::StoreResult;
+use crate::index_service::IndexService;
+use crate::signal::{Progress, Signal};
+
+/// Topic whose consume-queue tags code is the delivery time (§4).
+pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
+
+/// Called after a record was made readable: (topic, queue id, new max offset of the queue).
+pub type ArrivalListener = Arc<dyn Fn(&str, i32, i64) + Send + Sync>;
+
+/// The consume-queue tags code of a record: Java hash of TAGS, or the delivery time for delay-level messages.
+pub fn tags_code_of(v: &RecordView<'_>, delay_levels_ms: &[i64]) -> i64 {
+    if v.topic == SCHEDULE_TOPIC {
+        let level = v.property(DELAY).and_then(|d| d.trim().parse::<i64>().ok()).unwrap_or(0);
+        if level > 0 && !delay_levels_ms.is_empty() {
+            let idx = (level as usize).min(delay_levels_ms.len()) - 1;
+            return v.store_timestamp + delay_levels_ms[idx];
+        }
+        return v.store_timestamp + 1000;
+    }
+    v.tags_code()
+}
+
+pub struct Dispatcher {
+    commit_log: Arc<CommitLog>,
+    queues: Arc<ConsumeQueueStore>,
+    index: Option<Arc<IndexService>>,
+    delay_levels_ms: Vec<i64>,
+    reput_from: AtomicI64,
+    /// Commit-log offset up to which everything is dispatched (readers wait on it).
+    dispatched: Progress,
+    /// Store time of the last dispatched record (checkpoint `logicsMsgTimestamp`).
+    last_dispatched_ts: AtomicI64,
+    signal: Signal,
+    listener: RwLock<Option<ArrivalListener>>,
+    stop: AtomicBool,
+    stalled_at: AtomicI64,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher").field("reput_from", &self.reput_from()).finish()
+    }
+}
+
+impl Dispatcher {
+    pub fn new(
+        commit_log: Arc<CommitLog>,
+        queues: Arc<ConsumeQueueStore>,
+        index: Option<Arc<IndexService>>,
+        delay_levels_ms: Vec<i64>,
+    ) -> Self {
+        Dispatcher {
+            commit_log,
+            queues,
+            index,
+            delay_levels_ms,
+            reput_from: AtomicI64::new(0),
+            dispatched: Progress::new(0),
+            last_dispatched_ts: AtomicI64::new(0),
+            signal: Signal::new(),
+            listener: RwLock::new(None),
+            stop: AtomicBool::new(false),
+            stalled_at: AtomicI64::new(-1),
+        }
+    }
+
+    pub fn reput_from(&self) -> i64 {
+        self.reput_from.load(Ordering::Acquire)
+    }
+
+    pub fn set_reput_from(&self, off: i64) {
+        self.reput_from.store(off, Ordering::Release);
+        self.dispatched.reset(off);
+    }
+
+    pub fn dispatched(&self) -> &Progress {
+        &self.dispatched
+    }
+
+    pub fn last_dispatched_timestamp(&self) -> i64 {
+        self.last_dispatched_ts.load(Ordering::Acquire)
+    }
+
+    pub fn set_listener(&self, l: Option<ArrivalListener>) {
+        *self.listener.write() = l;
+    }
+
+    /// Wakes the dispatcher (called after every append).
+    pub fn wake(&self) {
+        self.signal.notify();
+    }
+
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.signal.notify();
+    }
+
+    /// Builds the consume-queue unit and index entries of one record. Idempotent: units and entries already
+    /// present are skipped. Returns the queue's new max offset when a unit was written.
+    pub fn dispatch_record(&self, v: &RecordView<'_>) -> StoreResult<Option<i64>> {
+        let mut new_max = None;
+        if matches!(v.transaction_type(), TransactionType::NotType | TransactionType::Commit) {
+            let cq = self.queues.find_or_create(v.topic, v.queue_id);
+            let unit = CqUnit {
+                phys_offset: v.physical_offset,
+                size: v.total_size,
+                tags_code: tags_code_of(v, &self.delay_levels_ms),
+            };
+            if cq.put(unit, v.queue_offset)? == crate::consume_queue::CqPut::Written {
+                new_max = Some(v.queue_offset + 1);
+            }
+        }
+        if let Some(index) = &self.index {
+            index.build_index(v)?;
+        }
+        self.last_dispatched_ts.store(v.store_timestamp, Ordering::Release);
+        Ok(new_max)
+    }
+
+    /// Dispatches everything between the reput offset and the commit-log end. Returns whether anything moved.
+    pub fn dispatch_available(&self) -> bool {
+        let listener = self.listener.read().clone();
+        let mut moved = false;
+        loop {
+            let from = self.reput_from();
+            if from >= self.commit_log.max_offset() {
+                break;
+            }
+            let min = self.commit_log.min_offset();
+            if from < min {
+                // The data was deleted before it was dispatched (retention); skip to what exists.
+                self.reput_from.store(min, Ordering::Release);
+                continue;
+            }
+            let Some(file) = self.commit_log.files().find(from as u64) else {
+                break;
+            };
+            let rel = from as u64 - file.from_offset();
+            let avail = file.wrote_pos().saturating_sub(rel);
+            if avail == 0 {
+                if file.is_full() {
+                    self.reput_from
+                        .store((file.from_offset() + file.size()) as i64, Ordering::Release);
+                    continue;
+                }
+                break;
+            }
+            let Some(buf) = file.bytes(rel, avail) else {
+                break;
+            };
+            let mut p = 0usize;
+            let mut failed = false;
+            while p < buf.len() {
+                match RecordView::parse(&buf[p..]) {
+                    Ok(v) => match self.dispatch_record(&v) {
+                        Ok(new_max) => {
+                            if let (Some(l), Some(m)) = (&listener, new_max) {
+                                l(v.topic, v.queue_id, m);
+                            }
+                            p += v.total_size as usize;
+                        }
+                        Err(e) => {
+                            self.report_stall(from + p as i64, &e.to_string());
+                            failed = true;
+                            break;
+                        }
+                    },
+                    Err(MessageError::BlankRecord { .. }) => {
+                        p = buf.len();
+                    }
+                    Err(e) => {
+                        self.report_stall(from + p as i64, &e.to_string());
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            if p > 0 {
+                let new = from + p as i64;
+                self.reput_from.store(new, Ordering::Release);
+                self.dispatched.advance(new);
+                moved = true;
+            }
+            if failed {
+                break;
+            }
+        }
+        moved
+    }
+
+    fn report_stall(&self, at: i64, why: &str) {
+        if self.stalled_at.swap(at, Ordering::AcqRel) != at {
+            tracing::error!(offset = at, reason = why, "dispatch stalled at an unreadable record");
+        }
+    }
+
+    /// The dispatcher thread's loop.
+    pub fn run(&self) {
+        while !self.stop.load(Ordering::Acquire) {
+            self.dispatch_available();
+            self.signal.wait(Duration::from_millis(10));
+        }
+        self.dispatch_available();
+    }
+}
