@@ -216,4 +216,15 @@ proptest! {
             prop_assert_eq!(properties::get(&s, k), Some(v.as_str()));
         }
     }
+
+    #[test]
+    fn properties_get_agrees_with_the_decode_rule(
+        s in "[AB\u{1}\u{2}xé]{0,80}",
+        name in prop_oneof![Just("A".to_string()), Just("AB".to_string()), Just("x".to_string()), "[AB\u{1}]{0,3}"],
+    ) {
+        let expected = properties::iter(&s).filter(|(n, _)| *n == name).last().map(|(_, v)| v);
+        prop_assert_eq!(properties::get(&s, &name), expected);
+        let map = properties::decode(&s);
+        prop_assert_eq!(map.get(&name).map(String::as_str), expected);
+    }
 }

@@ -28,12 +28,19 @@ pub use tag::java_string_hash;
 /// Decoders first check lengths with [`need`] and then read with these; a wrong check is a bug that panics in
 /// debug and release alike rather than reading garbage.
 pub(crate) mod be {
+    #[inline(always)]
     pub fn i16_at(b: &[u8], at: usize) -> i16 {
-        i16::from_be_bytes([b[at], b[at + 1]])
+        let mut a = [0u8; 2];
+        a.copy_from_slice(&b[at..at + 2]);
+        i16::from_be_bytes(a)
     }
+    #[inline(always)]
     pub fn i32_at(b: &[u8], at: usize) -> i32 {
-        i32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+        let mut a = [0u8; 4];
+        a.copy_from_slice(&b[at..at + 4]);
+        i32::from_be_bytes(a)
     }
+    #[inline(always)]
     pub fn i64_at(b: &[u8], at: usize) -> i64 {
         let mut a = [0u8; 8];
         a.copy_from_slice(&b[at..at + 8]);

@@ -106,12 +106,48 @@ fn split_pair(segment: &str) -> Option<(&str, &str)> {
 }
 
 /// The value of `name` in `s`; with duplicates, the last one wins. No allocation.
+///
+/// Byte scan from the end (the last occurrence wins, so it is found first), comparing only segments that start
+/// with `name` followed by `\x01`: the hot path reads a few properties of every stored record.
 pub fn get<'a>(s: &'a str, name: &str) -> Option<&'a str> {
-    // Scanning from the end finds the last occurrence first.
-    s.rsplit(PROPERTY_SEPARATOR)
-        .filter_map(split_pair)
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
+    let (b, n) = (s.as_bytes(), name.as_bytes());
+    // A name holding \x01 or \x02 can never be a decoded name; an empty one is dropped by the decode rule.
+    if n.is_empty() || n.iter().any(|&c| c == 1 || c == 2) {
+        return None;
+    }
+    let mut end = b.len();
+    loop {
+        let start = rfind_separator(&b[..end]).map_or(0, |p| p + 1);
+        let seg = &b[start..end];
+        // `name` has no \x01, so a match means the segment's first \x01 is right after it; the value must
+        // be non-empty.
+        if seg.len() > n.len() + 1 && seg.starts_with(n) && seg[n.len()] == 1 {
+            // Both cut points sit next to ASCII control bytes, so they are char boundaries.
+            return s.get(start + n.len() + 1..end);
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start - 1;
+    }
+}
+
+/// Position of the last `\x02` in `b`: skips 8 bytes at a time while a word holds none (SWAR zero-byte test on
+/// `word ^ 0x0202..`), then finishes byte by byte.
+fn rfind_separator(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut end = b.len();
+    while end >= 8 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[end - 8..end]);
+        let x = u64::from_ne_bytes(w) ^ (ONES * 2);
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            break;
+        }
+        end -= 8;
+    }
+    b[..end].iter().rposition(|&c| c == 2)
 }
 
 /// Decodes `s` into a map (last duplicate wins).

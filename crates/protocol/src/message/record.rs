@@ -114,6 +114,9 @@ pub fn body_crc(body: &[u8]) -> u32 {
 }
 
 const CRC_PLACEHOLDER_NAME: &[u8] = b"__CRC32#\x01";
+/// The reserved CRC slot with digits still zero, preceded by the separator used when the properties lack one.
+const CRC_SLOT_WITH_SEPARATOR: &[u8; RECORD_CRC_RESERVED_LEN + 1] =
+    b"\x02__CRC32#\x010000000000\x02";
 
 /// Fills the whole-record CRC slot (storage-format.md §3.2) of an encoded record built with
 /// [`RecordBuilder::reserve_record_crc`]. Call it after the offsets and store timestamp are patched: the CRC
@@ -187,12 +190,40 @@ fn read_host(rec: &[u8], at: usize, v6: bool) -> Result<SocketAddr, MessageError
     }
 }
 
-fn put_host(dst: &mut BytesMut, addr: SocketAddr) {
-    match addr {
-        SocketAddr::V4(a) => dst.put_slice(&a.ip().octets()),
-        SocketAddr::V6(a) => dst.put_slice(&a.ip().octets()),
+/// The fixed fields of a record (up to the body length word), built on the stack.
+struct Header {
+    buf: [u8; pos::body_len_pos(sysflag::BORNHOST_V6 | sysflag::STOREHOSTADDRESS_V6) + 4],
+    len: usize,
+}
+
+impl Default for Header {
+    fn default() -> Self {
+        Header {
+            buf: [0; pos::body_len_pos(sysflag::BORNHOST_V6 | sysflag::STOREHOSTADDRESS_V6) + 4],
+            len: 0,
+        }
     }
-    dst.put_i32(i32::from(addr.port()));
+}
+
+impl Header {
+    #[inline]
+    fn put(&mut self, b: &[u8]) {
+        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+    }
+
+    #[inline]
+    fn put_host(&mut self, addr: SocketAddr) {
+        match addr {
+            SocketAddr::V4(a) => self.put(&a.ip().octets()),
+            SocketAddr::V6(a) => self.put(&a.ip().octets()),
+        }
+        self.put(&i32::from(addr.port()).to_be_bytes());
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 /// IPv4-mapped IPv6 addresses (what a dual-stack socket reports for IPv4 peers) become plain IPv4, as Java does.
@@ -758,38 +789,37 @@ impl<'a> RecordBuilder<'a> {
         let l = self.checked_layout()?;
         dst.reserve(l.total);
         let start = dst.len();
-        // Lengths below were bounded by checked_layout, so the narrowing casts are exact.
-        dst.put_i32(l.total as i32);
-        dst.put_i32(if l.v2 { MAGIC_V2 } else { MAGIC_V1 });
-        dst.put_u32(body_crc(self.body));
-        dst.put_i32(self.queue_id);
-        dst.put_i32(self.flag);
-        dst.put_i64(0);
-        dst.put_i64(0);
-        dst.put_i32(l.sys_flag);
-        dst.put_i64(self.born_timestamp);
-        put_host(dst, l.born_host);
-        dst.put_i64(self.store_timestamp);
-        put_host(dst, l.store_host);
-        dst.put_i32(self.reconsume_times);
-        dst.put_i64(self.prepared_transaction_offset);
-        dst.put_i32(self.body.len() as i32);
+        // The fixed fields are assembled on the stack and copied with one put_slice: BytesMut's per-call capacity
+        // checks would otherwise cost more than the bytes themselves. Lengths were bounded by checked_layout, so
+        // the narrowing casts are exact.
+        let mut h = Header::default();
+        h.put(&(l.total as i32).to_be_bytes());
+        h.put(&(if l.v2 { MAGIC_V2 } else { MAGIC_V1 }).to_be_bytes());
+        h.put(&body_crc(self.body).to_be_bytes());
+        h.put(&self.queue_id.to_be_bytes());
+        h.put(&self.flag.to_be_bytes());
+        h.put(&[0; 16]); // QUEUEOFFSET, PHYSICALOFFSET: patched by the store
+        h.put(&l.sys_flag.to_be_bytes());
+        h.put(&self.born_timestamp.to_be_bytes());
+        h.put_host(l.born_host);
+        h.put(&self.store_timestamp.to_be_bytes());
+        h.put_host(l.store_host);
+        h.put(&self.reconsume_times.to_be_bytes());
+        h.put(&self.prepared_transaction_offset.to_be_bytes());
+        h.put(&(self.body.len() as i32).to_be_bytes());
+        dst.put_slice(h.bytes());
         dst.put_slice(self.body);
         if l.v2 {
-            dst.put_i16(self.topic.len() as i16);
+            dst.put_slice(&(self.topic.len() as i16).to_be_bytes());
         } else {
             dst.put_u8(self.topic.len() as u8);
         }
         dst.put_slice(self.topic.as_bytes());
-        dst.put_i16(l.props_len as i16);
+        dst.put_slice(&(l.props_len as i16).to_be_bytes());
         dst.put_slice(self.properties.as_bytes());
         if self.reserve_record_crc {
-            if l.crc_sep {
-                dst.put_u8(0x02);
-            }
-            dst.put_slice(CRC_PLACEHOLDER_NAME);
-            dst.put_slice(b"0000000000");
-            dst.put_u8(0x02);
+            let slot: &[u8] = CRC_SLOT_WITH_SEPARATOR;
+            dst.put_slice(if l.crc_sep { slot } else { &slot[1..] });
         }
         debug_assert_eq!(dst.len() - start, l.total);
         Ok(())
