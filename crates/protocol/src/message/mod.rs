@@ -18,7 +18,9 @@ pub use batch::{
 };
 pub use compression::CompressionType;
 pub use error::MessageError;
-pub use msg_id::{create_offset_msg_id, decode_offset_msg_id, UniqKeyGenerator};
+pub use msg_id::{
+    create_offset_msg_id, decode_offset_msg_id, decode_uniq_key, next_uniq_key, UniqKeyGenerator,
+};
 pub use properties::PropertyMap;
 pub use record::{MessageExt, RecordBuilder, RecordView, BLANK_MAGIC, MAGIC_V1, MAGIC_V2};
 pub use tag::java_string_hash;
