@@ -6,6 +6,7 @@
 //! Entry point: [`MessageStore::open`]. Appends take records encoded by
 //! `ferrocket_protocol::message::RecordBuilder`; reads hand out `Bytes` slices of the mapped commit log.
 
+pub mod bench;
 pub mod checkpoint;
 pub mod clean;
 pub mod commit_log;
