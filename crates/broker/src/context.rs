@@ -1,0 +1,39 @@
+//! The state every processor shares.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use ferrocket_store::MessageStore;
+use tokio_util::sync::CancellationToken;
+
+use crate::client_manager::ClientManager;
+use crate::config::BrokerConfig;
+use crate::consumer_offset::ConsumerOffsetManager;
+use crate::long_poll::LongPollService;
+use crate::namesrv_register::Registrar;
+use crate::subscription_group::SubscriptionGroupManager;
+use crate::topic_manager::TopicConfigManager;
+
+pub struct BrokerContext {
+    /// Swapped as a whole by UPDATE_BROKER_CONFIG; read with `ctx.config()`.
+    pub config: ArcSwap<BrokerConfig>,
+    pub store: Arc<MessageStore>,
+    pub topics: TopicConfigManager,
+    pub groups: SubscriptionGroupManager,
+    pub offsets: ConsumerOffsetManager,
+    pub clients: ClientManager,
+    pub long_poll: LongPollService,
+    pub registrar: Registrar,
+    /// brokerIP1:listenPort as a socket address: the store host written into records and message ids.
+    pub store_host: SocketAddr,
+    pub started_at: Instant,
+    pub shutdown: CancellationToken,
+}
+
+impl BrokerContext {
+    pub fn config(&self) -> arc_swap::Guard<Arc<BrokerConfig>> {
+        self.config.load()
+    }
+}

@@ -1,0 +1,23 @@
+//! The broker: stores and serves messages over the RocketMQ remoting protocol.
+//!
+//! [`BrokerServer::start`] opens the store, loads the managers, listens on `listenPort` (and the VIP port
+//! `listenPort − 2`), registers with the name servers and serves until shut down. Requests are dispatched by code in
+//! [`handler`] to one small module per request family under [`processor`].
+
+pub mod client_manager;
+pub mod config;
+pub mod consumer_offset;
+pub mod context;
+pub mod error;
+pub mod handler;
+pub mod long_poll;
+pub mod namesrv_register;
+pub mod processor;
+pub mod server;
+pub mod subscription_group;
+pub mod topic_manager;
+
+pub use config::BrokerConfig;
+pub use context::BrokerContext;
+pub use error::BrokerError;
+pub use server::BrokerServer;

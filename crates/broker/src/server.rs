@@ -1,0 +1,3 @@
+//! Starting and stopping a broker. OWNER: broker-core helper.
+
+pub struct BrokerServer {}
