@@ -51,9 +51,13 @@ impl ConsumeType {
 
     /// Parses the Java name (as found in ConsumerRunningInfo's `PROP_CONSUME_TYPE`).
     pub fn parse(s: &str) -> Option<Self> {
-        [ConsumeType::ConsumeActively, ConsumeType::ConsumePassively, ConsumeType::ConsumePop]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+        [
+            ConsumeType::ConsumeActively,
+            ConsumeType::ConsumePassively,
+            ConsumeType::ConsumePop,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 }
 
@@ -99,7 +103,10 @@ mod tests {
 
     #[test]
     fn names_and_ordinals() {
-        for (i, name) in ["CONSUME_ACTIVELY", "CONSUME_PASSIVELY", "CONSUME_POP"].iter().enumerate() {
+        for (i, name) in ["CONSUME_ACTIVELY", "CONSUME_PASSIVELY", "CONSUME_POP"]
+            .iter()
+            .enumerate()
+        {
             let by_name: ConsumeType = json::from_slice(format!("\"{name}\"").as_bytes()).unwrap();
             let by_ordinal: ConsumeType = json::from_slice(i.to_string().as_bytes()).unwrap();
             assert_eq!(by_name, by_ordinal);
@@ -108,11 +115,19 @@ mod tests {
         }
         let wheres: Vec<ConsumeFromWhere> = json::from_slice(b"[0,1,2,3,4,5]").unwrap();
         let names: Vec<&str> = wheres.iter().map(|w| w.as_str()).collect();
-        let again: Vec<ConsumeFromWhere> = json::from_slice(json::to_vec(&names, Default::default()).unwrap().as_slice()).unwrap();
+        let again: Vec<ConsumeFromWhere> =
+            json::from_slice(json::to_vec(&names, Default::default()).unwrap().as_slice()).unwrap();
         assert_eq!(wheres, again);
         assert_eq!(wheres[5], ConsumeFromWhere::ConsumeFromTimestamp);
         let models: Vec<MessageModel> = json::from_slice(br#"[0,"1","CLUSTERING"]"#).unwrap();
-        assert_eq!(models, [MessageModel::Broadcasting, MessageModel::Clustering, MessageModel::Clustering]);
+        assert_eq!(
+            models,
+            [
+                MessageModel::Broadcasting,
+                MessageModel::Clustering,
+                MessageModel::Clustering
+            ]
+        );
         assert!(json::from_slice::<MessageModel>(b"2").is_err());
     }
 }

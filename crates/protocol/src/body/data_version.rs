@@ -22,7 +22,11 @@ json_body!(DataVersion);
 impl DataVersion {
     /// A fresh version as Java's constructor makes it: state 0, counter 0, timestamp now.
     pub fn new() -> Self {
-        DataVersion { state_version: 0, timestamp: now_millis(), counter: 0 }
+        DataVersion {
+            state_version: 0,
+            timestamp: now_millis(),
+            counter: 0,
+        }
     }
 
     /// Records a change: counter + 1, timestamp now.
@@ -58,7 +62,11 @@ mod tests {
     use super::*;
 
     fn v(state_version: i64, counter: i64, timestamp: i64) -> DataVersion {
-        DataVersion { state_version, timestamp, counter }
+        DataVersion {
+            state_version,
+            timestamp,
+            counter,
+        }
     }
 
     #[test]
@@ -86,7 +94,13 @@ mod tests {
     #[test]
     fn json_form() {
         let d = v(0, 12, 1_700_000_000_000);
-        assert_eq!(d.encode(), br#"{"counter":12,"stateVersion":0,"timestamp":1700000000000}"#);
-        assert_eq!(DataVersion::decode(br#"{"timestamp":"5","counter":2}"#).unwrap(), v(0, 2, 5));
+        assert_eq!(
+            d.encode(),
+            br#"{"counter":12,"stateVersion":0,"timestamp":1700000000000}"#
+        );
+        assert_eq!(
+            DataVersion::decode(br#"{"timestamp":"5","counter":2}"#).unwrap(),
+            v(0, 2, 5)
+        );
     }
 }

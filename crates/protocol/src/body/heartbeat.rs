@@ -47,12 +47,20 @@ impl SubscriptionData {
     /// their hash codes.
     pub fn tag(topic: impl Into<String>, expression: &str, sub_version: i64) -> Self {
         let expression = expression.trim();
-        let mut data = SubscriptionData { topic: topic.into(), sub_version, ..Default::default() };
+        let mut data = SubscriptionData {
+            topic: topic.into(),
+            sub_version,
+            ..Default::default()
+        };
         if expression.is_empty() || expression == SUB_ALL {
             data.sub_string = SUB_ALL.to_owned();
         } else {
             data.sub_string = expression.to_owned();
-            for tag in expression.split("||").map(str::trim).filter(|t| !t.is_empty()) {
+            for tag in expression
+                .split("||")
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+            {
                 data.code_set.push(java_string_hash(tag));
                 data.tags_set.push(tag.to_owned());
             }
@@ -68,7 +76,9 @@ impl SubscriptionData {
 
 /// Java's `String.hashCode` (over UTF-16 code units, wrapping), used for tag codes.
 pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

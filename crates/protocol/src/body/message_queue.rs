@@ -19,13 +19,21 @@ json_body!(MessageQueue);
 
 impl MessageQueue {
     pub fn new(topic: impl Into<String>, broker_name: impl Into<String>, queue_id: i32) -> Self {
-        MessageQueue { topic: topic.into(), broker_name: broker_name.into(), queue_id }
+        MessageQueue {
+            topic: topic.into(),
+            broker_name: broker_name.into(),
+            queue_id,
+        }
     }
 }
 
 impl fmt::Display for MessageQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MessageQueue [topic={}, brokerName={}, queueId={}]", self.topic, self.broker_name, self.queue_id)
+        write!(
+            f,
+            "MessageQueue [topic={}, brokerName={}, queueId={}]",
+            self.topic, self.broker_name, self.queue_id
+        )
     }
 }
 
@@ -35,7 +43,11 @@ mod tests {
 
     #[test]
     fn ordering_follows_java() {
-        let mut v = vec![MessageQueue::new("B", "a", 0), MessageQueue::new("A", "b", 1), MessageQueue::new("A", "b", 0)];
+        let mut v = [
+            MessageQueue::new("B", "a", 0),
+            MessageQueue::new("A", "b", 1),
+            MessageQueue::new("A", "b", 0),
+        ];
         v.sort();
         assert_eq!(v[0], MessageQueue::new("A", "b", 0));
         assert_eq!(v[2], MessageQueue::new("B", "a", 0));
@@ -43,6 +55,9 @@ mod tests {
 
     #[test]
     fn json_fields_sorted() {
-        assert_eq!(MessageQueue::new("T", "b", 0).encode(), br#"{"brokerName":"b","queueId":0,"topic":"T"}"#);
+        assert_eq!(
+            MessageQueue::new("T", "b", 0).encode(),
+            br#"{"brokerName":"b","queueId":0,"topic":"T"}"#
+        );
     }
 }

@@ -25,13 +25,15 @@ mod subscription_group;
 mod topic_config;
 
 pub use cluster::{ClusterInfo, KVTable, TopicList};
-pub use connection::{Connection, ConsumerConnection, GetConsumerListByGroupResponseBody, ProducerConnection};
+pub use connection::{
+    Connection, ConsumerConnection, GetConsumerListByGroupResponseBody, ProducerConnection,
+};
 pub use consumer_enums::{ConsumeFromWhere, ConsumeType, MessageModel};
 pub use data_version::DataVersion;
 pub use error::BodyError;
 pub use heartbeat::{
-    java_string_hash, CheckClientRequestBody, ConsumerData, HeartbeatData, ProducerData, SubscriptionData,
-    EXPRESSION_TYPE_SQL92, EXPRESSION_TYPE_TAG, SUB_ALL,
+    java_string_hash, CheckClientRequestBody, ConsumerData, HeartbeatData, ProducerData,
+    SubscriptionData, EXPRESSION_TYPE_SQL92, EXPRESSION_TYPE_TAG, SUB_ALL,
 };
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody, UnlockBatchRequestBody};
 pub use message_queue::MessageQueue;
@@ -40,14 +42,17 @@ pub use register_broker::RegisterBrokerBody;
 pub use reset_offset::{MessageQueueForC, ResetOffsetBody, ResetOffsetBodyForC};
 pub use route::{BrokerData, QueueData, TopicRouteData, MASTER_ID};
 pub use running_info::{
-    CMResult, ConsumeMessageDirectlyResult, ConsumeStatus, ConsumerRunningInfo, PopProcessQueueInfo, ProcessQueueInfo,
+    CMResult, ConsumeMessageDirectlyResult, ConsumeStatus, ConsumerRunningInfo,
+    PopProcessQueueInfo, ProcessQueueInfo,
 };
 pub use stats::{ConsumeStats, OffsetWrapper, TopicOffset, TopicStatsTable};
 pub use subscription_group::{
-    GroupRetryPolicy, GroupRetryPolicyType, SimpleSubscriptionData, SubscriptionGroupConfig, SubscriptionGroupWrapper,
+    GroupRetryPolicy, GroupRetryPolicyType, SimpleSubscriptionData, SubscriptionGroupConfig,
+    SubscriptionGroupWrapper,
 };
 pub use topic_config::{
-    TopicConfig, TopicConfigAndMappingSerializeWrapper, TopicConfigSerializeWrapper, TopicFilterType,
+    TopicConfig, TopicConfigAndMappingSerializeWrapper, TopicConfigSerializeWrapper,
+    TopicFilterType,
 };
 
 use serde::de::DeserializeOwned;

@@ -50,8 +50,12 @@ impl Serialize for ConsumerOffsetSerializeWrapper {
             group_topic_map: BTreeMap<&'a str, BTreeSet<&'a str>>,
             offset_table: &'a BTreeMap<String, BTreeMap<i32, i64>>,
         }
-        View { data_version: &self.data_version, group_topic_map: self.group_topic_map(), offset_table: &self.offset_table }
-            .serialize(serializer)
+        View {
+            data_version: &self.data_version,
+            group_topic_map: self.group_topic_map(),
+            offset_table: &self.offset_table,
+        }
+        .serialize(serializer)
     }
 }
 

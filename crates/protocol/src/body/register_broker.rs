@@ -54,19 +54,30 @@ impl RegisterBrokerBody {
     pub fn encode_compressed(&self) -> Result<Vec<u8>, BodyError> {
         let wrapper = &self.topic_config_serialize_wrapper;
         let mut raw = Vec::with_capacity(64 + wrapper.topic_config_table.len() * 64);
-        put_chunk(&mut raw, &super::encode_json(&wrapper.data_version, KeyStyle::Bare))?;
+        put_chunk(
+            &mut raw,
+            &super::encode_json(&wrapper.data_version, KeyStyle::Bare),
+        )?;
         put_len(&mut raw, wrapper.topic_config_table.len())?;
         for config in wrapper.topic_config_table.values() {
             put_chunk(&mut raw, config.to_line().as_bytes())?;
         }
-        put_chunk(&mut raw, &super::encode_json(&self.filter_server_list, KeyStyle::Bare))?;
+        put_chunk(
+            &mut raw,
+            &super::encode_json(&self.filter_server_list, KeyStyle::Bare),
+        )?;
         put_len(&mut raw, wrapper.topic_queue_mapping_info_map.len())?;
         for info in wrapper.topic_queue_mapping_info_map.values() {
             put_chunk(&mut raw, &super::encode_json(info, KeyStyle::Bare))?;
         }
-        let mut encoder = ZlibEncoder::new(Vec::with_capacity(raw.len() / 4 + 64), Compression::best());
-        encoder.write_all(&raw).map_err(|e| BodyError::Compressed(e.to_string()))?;
-        encoder.finish().map_err(|e| BodyError::Compressed(e.to_string()))
+        let mut encoder =
+            ZlibEncoder::new(Vec::with_capacity(raw.len() / 4 + 64), Compression::best());
+        encoder
+            .write_all(&raw)
+            .map_err(|e| BodyError::Compressed(e.to_string()))?;
+        encoder
+            .finish()
+            .map_err(|e| BodyError::Compressed(e.to_string()))
     }
 
     /// Decodes the compressed form. The mapping tail is optional (brokers before V5_0_0 do not write it).
@@ -87,9 +98,12 @@ impl RegisterBrokerBody {
         let topic_count = cur.count("topic count")?;
         for _ in 0..topic_count {
             let line = cur.chunk("topic config")?;
-            let line = std::str::from_utf8(line).map_err(|_| BodyError::Compressed("topic line not UTF-8".into()))?;
+            let line = std::str::from_utf8(line)
+                .map_err(|_| BodyError::Compressed("topic line not UTF-8".into()))?;
             let config = TopicConfig::from_line(line)?;
-            wrapper.topic_config_table.insert(config.topic_name.clone(), config);
+            wrapper
+                .topic_config_table
+                .insert(config.topic_name.clone(), config);
         }
         body.filter_server_list = json::from_slice(cur.chunk("filter server list")?)?;
         if !cur.at_end() {
@@ -101,7 +115,9 @@ impl RegisterBrokerBody {
                     .and_then(Value::as_str)
                     .ok_or_else(|| BodyError::Compressed("mapping info without a topic".into()))?
                     .to_owned();
-                body.topic_config_serialize_wrapper.topic_queue_mapping_info_map.insert(topic, info);
+                body.topic_config_serialize_wrapper
+                    .topic_queue_mapping_info_map
+                    .insert(topic, info);
             }
         }
         Ok(body)
@@ -109,7 +125,8 @@ impl RegisterBrokerBody {
 }
 
 fn put_len(out: &mut Vec<u8>, len: usize) -> Result<(), BodyError> {
-    let len = i32::try_from(len).map_err(|_| BodyError::Compressed("part longer than 2 GiB".into()))?;
+    let len =
+        i32::try_from(len).map_err(|_| BodyError::Compressed("part longer than 2 GiB".into()))?;
     out.extend_from_slice(&len.to_be_bytes());
     Ok(())
 }
@@ -142,7 +159,10 @@ impl<'a> Cursor<'a> {
 
     fn chunk(&mut self, what: &str) -> Result<&'a [u8], BodyError> {
         let len = self.count(what)?;
-        let end = self.pos.checked_add(len).filter(|&end| end <= self.data.len());
+        let end = self
+            .pos
+            .checked_add(len)
+            .filter(|&end| end <= self.data.len());
         let end = end.ok_or_else(|| BodyError::Compressed(format!("truncated {what}")))?;
         let chunk = &self.data[self.pos..end];
         self.pos = end;
@@ -157,14 +177,20 @@ mod tests {
     fn sample() -> RegisterBrokerBody {
         let mut body = RegisterBrokerBody::default();
         let w = &mut body.topic_config_serialize_wrapper;
-        w.data_version = DataVersion { state_version: 0, timestamp: 1_700_000_000_000, counter: 12 };
+        w.data_version = DataVersion {
+            state_version: 0,
+            timestamp: 1_700_000_000_000,
+            counter: 12,
+        };
         for name in ["TBW102", "TopicA"] {
             let mut t = TopicConfig::new(name);
             t.attributes.insert("message.type".into(), "NORMAL".into());
             w.topic_config_table.insert(name.into(), t);
         }
-        w.topic_queue_mapping_info_map
-            .insert("TopicA".into(), serde_json::json!({"bname":"b","epoch":1,"topic":"TopicA","totalQueues":4}));
+        w.topic_queue_mapping_info_map.insert(
+            "TopicA".into(),
+            serde_json::json!({"bname":"b","epoch":1,"topic":"TopicA","totalQueues":4}),
+        );
         body.filter_server_list = vec!["10.0.0.1:1".into()];
         body
     }
@@ -187,8 +213,14 @@ mod tests {
         let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
         enc.write_all(&raw).unwrap();
         let body = RegisterBrokerBody::decode_compressed(&enc.finish().unwrap()).unwrap();
-        assert_eq!(body.topic_config_serialize_wrapper.topic_config_table["T"].read_queue_nums, 4);
-        assert!(body.topic_config_serialize_wrapper.topic_queue_mapping_info_map.is_empty());
+        assert_eq!(
+            body.topic_config_serialize_wrapper.topic_config_table["T"].read_queue_nums,
+            4
+        );
+        assert!(body
+            .topic_config_serialize_wrapper
+            .topic_queue_mapping_info_map
+            .is_empty());
     }
 
     #[test]

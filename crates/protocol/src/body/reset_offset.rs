@@ -58,7 +58,12 @@ impl From<&ResetOffsetBodyForC> for ResetOffsetBody {
         let offset_table = body
             .offset_table
             .iter()
-            .map(|e| (MessageQueue::new(e.topic.clone(), e.broker_name.clone(), e.queue_id), e.offset))
+            .map(|e| {
+                (
+                    MessageQueue::new(e.topic.clone(), e.broker_name.clone(), e.queue_id),
+                    e.offset,
+                )
+            })
             .collect();
         ResetOffsetBody { offset_table }
     }

@@ -40,7 +40,11 @@ json_body!(BrokerData);
 
 impl BrokerData {
     pub fn new(cluster: impl Into<String>, broker_name: impl Into<String>) -> Self {
-        BrokerData { cluster: cluster.into(), broker_name: broker_name.into(), ..Default::default() }
+        BrokerData {
+            cluster: cluster.into(),
+            broker_name: broker_name.into(),
+            ..Default::default()
+        }
     }
 
     /// The master's address, if a master is registered.
@@ -92,6 +96,9 @@ mod tests {
     #[test]
     fn zone_name_omitted_when_absent() {
         let b = BrokerData::new("c", "b");
-        assert_eq!(b.encode(), br#"{"brokerAddrs":{},"brokerName":"b","cluster":"c","enableActingMaster":false}"#);
+        assert_eq!(
+            b.encode(),
+            br#"{"brokerAddrs":{},"brokerName":"b","cluster":"c","enableActingMaster":false}"#
+        );
     }
 }

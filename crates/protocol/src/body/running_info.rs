@@ -84,17 +84,28 @@ impl ConsumerRunningInfo {
     pub const PROP_CONSUMER_START_TIMESTAMP: &'static str = "PROP_CONSUMER_START_TIMESTAMP";
 
     /// An info with the properties Apache tools cannot do without.
-    pub fn with_required_properties(consume_type: ConsumeType, start_timestamp_ms: i64, orderly: bool) -> Self {
+    pub fn with_required_properties(
+        consume_type: ConsumeType,
+        start_timestamp_ms: i64,
+        orderly: bool,
+    ) -> Self {
         let mut info = ConsumerRunningInfo::default();
-        info.properties.insert(Self::PROP_CONSUME_TYPE.into(), consume_type.as_str().into());
-        info.properties.insert(Self::PROP_CONSUMER_START_TIMESTAMP.into(), start_timestamp_ms.to_string());
-        info.properties.insert(Self::PROP_CONSUME_ORDERLY.into(), orderly.to_string());
+        info.properties
+            .insert(Self::PROP_CONSUME_TYPE.into(), consume_type.as_str().into());
+        info.properties.insert(
+            Self::PROP_CONSUMER_START_TIMESTAMP.into(),
+            start_timestamp_ms.to_string(),
+        );
+        info.properties
+            .insert(Self::PROP_CONSUME_ORDERLY.into(), orderly.to_string());
         info
     }
 
     /// `PROP_CONSUME_TYPE`, if present and valid.
     pub fn consume_type(&self) -> Option<ConsumeType> {
-        self.properties.get(Self::PROP_CONSUME_TYPE).and_then(|s| ConsumeType::parse(s))
+        self.properties
+            .get(Self::PROP_CONSUME_TYPE)
+            .and_then(|s| ConsumeType::parse(s))
     }
 }
 

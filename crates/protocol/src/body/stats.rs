@@ -32,7 +32,10 @@ json_body!(ConsumeStats);
 impl ConsumeStats {
     /// Sum over queues of brokerOffset − consumerOffset (the group's lag).
     pub fn total_diff(&self) -> i64 {
-        self.offset_table.values().map(|w| w.broker_offset - w.consumer_offset).sum()
+        self.offset_table
+            .values()
+            .map(|w| w.broker_offset - w.consumer_offset)
+            .sum()
     }
 }
 

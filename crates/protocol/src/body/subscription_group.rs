@@ -83,7 +83,10 @@ impl Default for SubscriptionGroupConfig {
 
 impl SubscriptionGroupConfig {
     pub fn new(group_name: impl Into<String>) -> Self {
-        SubscriptionGroupConfig { group_name: group_name.into(), ..Default::default() }
+        SubscriptionGroupConfig {
+            group_name: group_name.into(),
+            ..Default::default()
+        }
     }
 }
 
@@ -109,11 +112,24 @@ mod tests {
         assert_eq!(g, SubscriptionGroupConfig::new("G"));
         assert!(g.consume_enable && g.consume_from_min_enable && g.consume_broadcast_enable);
         assert!(g.notify_consumer_ids_changed_enable && !g.consume_message_orderly);
-        assert_eq!((g.retry_queue_nums, g.retry_max_times, g.consume_timeout_minute), (1, 16, 15));
+        assert_eq!(
+            (
+                g.retry_queue_nums,
+                g.retry_max_times,
+                g.consume_timeout_minute
+            ),
+            (1, 16, 15)
+        );
         assert_eq!((g.broker_id, g.which_broker_when_consume_slowly), (0, 1));
-        assert_eq!(g.group_retry_policy.policy_type, GroupRetryPolicyType::Customized);
+        assert_eq!(
+            g.group_retry_policy.policy_type,
+            GroupRetryPolicyType::Customized
+        );
         let text = String::from_utf8(g.encode()).unwrap();
-        assert!(text.contains(r#""groupRetryPolicy":{"type":"CUSTOMIZED"}"#), "{text}");
+        assert!(
+            text.contains(r#""groupRetryPolicy":{"type":"CUSTOMIZED"}"#),
+            "{text}"
+        );
         assert!(!text.contains("subscriptionDataSet"));
     }
 }

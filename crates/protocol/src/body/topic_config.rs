@@ -72,13 +72,17 @@ impl TopicConfig {
 
     /// A topic with Apache's defaults.
     pub fn new(topic_name: impl Into<String>) -> Self {
-        TopicConfig { topic_name: topic_name.into(), ..Default::default() }
+        TopicConfig {
+            topic_name: topic_name.into(),
+            ..Default::default()
+        }
     }
 
     /// The space-separated line of the compressed register body:
     /// `name read write perm filterType attributesJson`. (sysFlag and order are not part of it.)
     pub fn to_line(&self) -> String {
-        let attributes = String::from_utf8(super::encode_json(&self.attributes, KeyStyle::Bare)).unwrap_or_default();
+        let attributes = String::from_utf8(super::encode_json(&self.attributes, KeyStyle::Bare))
+            .unwrap_or_default();
         format!(
             "{} {} {} {} {} {}",
             self.topic_name,
@@ -92,18 +96,31 @@ impl TopicConfig {
 
     /// Parses [`TopicConfig::to_line`]'s form; the attributes part is optional (older brokers omit it).
     pub fn from_line(line: &str) -> Result<Self, BodyError> {
-        let bad = |reason: &str| BodyError::TopicConfigLine { line: line.to_owned(), reason: reason.to_owned() };
+        let bad = |reason: &str| BodyError::TopicConfigLine {
+            line: line.to_owned(),
+            reason: reason.to_owned(),
+        };
         // Five space-separated words, then the attributes JSON, which may itself contain spaces.
         let mut parts = line.splitn(6, ' ');
-        let mut next = |what: &str| parts.next().filter(|s| !s.is_empty()).ok_or_else(|| bad(what));
+        let mut next = |what: &str| {
+            parts
+                .next()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| bad(what))
+        };
         let topic_name = next("missing topic name")?.to_owned();
-        let read_queue_nums = next("missing readQueueNums")?.parse().map_err(|_| bad("bad readQueueNums"))?;
-        let write_queue_nums = next("missing writeQueueNums")?.parse().map_err(|_| bad("bad writeQueueNums"))?;
+        let read_queue_nums = next("missing readQueueNums")?
+            .parse()
+            .map_err(|_| bad("bad readQueueNums"))?;
+        let write_queue_nums = next("missing writeQueueNums")?
+            .parse()
+            .map_err(|_| bad("bad writeQueueNums"))?;
         let perm = next("missing perm")?.parse().map_err(|_| bad("bad perm"))?;
-        let topic_filter_type =
-            TopicFilterType::parse(next("missing topicFilterType")?).ok_or_else(|| bad("bad topicFilterType"))?;
+        let topic_filter_type = TopicFilterType::parse(next("missing topicFilterType")?)
+            .ok_or_else(|| bad("bad topicFilterType"))?;
         let attributes = match parts.next().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(text) => json::from_slice(text.as_bytes()).map_err(|e| bad(&format!("bad attributes: {e}")))?,
+            Some(text) => json::from_slice(text.as_bytes())
+                .map_err(|e| bad(&format!("bad attributes: {e}")))?,
             None => BTreeMap::new(),
         };
         Ok(TopicConfig {
@@ -174,9 +191,13 @@ mod tests {
         t.write_queue_nums = 4;
         t.perm = 7;
         t.topic_filter_type = TopicFilterType::MultiTag;
-        t.attributes.insert("message.type".into(), "NORMAL x".into());
+        t.attributes
+            .insert("message.type".into(), "NORMAL x".into());
         let line = t.to_line();
-        assert_eq!(line, r#"TopicA 8 4 7 MULTI_TAG {"message.type":"NORMAL x"}"#);
+        assert_eq!(
+            line,
+            r#"TopicA 8 4 7 MULTI_TAG {"message.type":"NORMAL x"}"#
+        );
         assert_eq!(TopicConfig::from_line(&line).unwrap(), t);
     }
 
@@ -185,7 +206,13 @@ mod tests {
         let t = TopicConfig::from_line("T 1 2 6 SINGLE_TAG").unwrap();
         assert_eq!((t.read_queue_nums, t.write_queue_nums), (1, 2));
         assert!(t.attributes.is_empty());
-        for bad in ["", "T 1 2 6", "T x 2 6 SINGLE_TAG", "T 1 2 6 OTHER", "T 1 2 6 SINGLE_TAG {"] {
+        for bad in [
+            "",
+            "T 1 2 6",
+            "T x 2 6 SINGLE_TAG",
+            "T 1 2 6 OTHER",
+            "T 1 2 6 SINGLE_TAG {",
+        ] {
             assert!(TopicConfig::from_line(bad).is_err(), "{bad}");
         }
     }

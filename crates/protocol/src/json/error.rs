@@ -9,7 +9,10 @@ use thiserror::Error;
 pub enum JsonError {
     /// The bytes are not JSON, not even fastjson's dialect of it.
     #[error("JSON syntax error at byte {offset}: {message}")]
-    Syntax { offset: usize, message: &'static str },
+    Syntax {
+        offset: usize,
+        message: &'static str,
+    },
     /// Nesting deeper than [`super::MAX_DEPTH`]; refused so a hostile body cannot overflow the stack.
     #[error("JSON nested deeper than {limit} levels at byte {offset}")]
     TooDeep { offset: usize, limit: usize },

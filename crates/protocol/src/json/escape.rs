@@ -35,7 +35,10 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, ascii_only: bool) {
             out.extend_from_slice(&bytes[start..i]);
             // `i` is always on a character boundary here: it only ever advances by whole characters
             // once it reaches a non-ASCII byte.
-            let ch = s.get(i..).and_then(|rest| rest.chars().next()).unwrap_or(char::REPLACEMENT_CHARACTER);
+            let ch = s
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
             let mut units = [0u16; 2];
             for unit in ch.encode_utf16(&mut units) {
                 push_u_escape(out, *unit);
@@ -88,8 +91,16 @@ pub(crate) fn write_base64(out: &mut Vec<u8>, data: &[u8]) {
         let n = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
         out.push(TABLE[(n >> 18) as usize & 63]);
         out.push(TABLE[(n >> 12) as usize & 63]);
-        out.push(if chunk.len() > 1 { TABLE[(n >> 6) as usize & 63] } else { b'=' });
-        out.push(if chunk.len() > 2 { TABLE[n as usize & 63] } else { b'=' });
+        out.push(if chunk.len() > 1 {
+            TABLE[(n >> 6) as usize & 63]
+        } else {
+            b'='
+        });
+        out.push(if chunk.len() > 2 {
+            TABLE[n as usize & 63]
+        } else {
+            b'='
+        });
     }
     out.push(b'"');
 }
@@ -106,8 +117,14 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(s(|o| write_str(o, "a\"b\\c\n\u{1}é", false)), "\"a\\\"b\\\\c\\n\\u0001é\"");
-        assert_eq!(s(|o| write_str(o, "é😀x", true)), "\"\\u00e9\\ud83d\\ude00x\"");
+        assert_eq!(
+            s(|o| write_str(o, "a\"b\\c\n\u{1}é", false)),
+            "\"a\\\"b\\\\c\\n\\u0001é\""
+        );
+        assert_eq!(
+            s(|o| write_str(o, "é😀x", true)),
+            "\"\\u00e9\\ud83d\\ude00x\""
+        );
     }
 
     #[test]

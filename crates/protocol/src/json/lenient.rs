@@ -52,7 +52,9 @@ fn value_to_integer(value: &Value) -> Option<i128> {
 
 fn str_to_integer(s: &str) -> Option<i128> {
     let s = s.trim();
-    s.parse::<i128>().ok().or_else(|| s.parse::<f64>().ok().and_then(float_to_integer))
+    s.parse::<i128>()
+        .ok()
+        .or_else(|| s.parse::<f64>().ok().and_then(float_to_integer))
 }
 
 fn float_to_integer(f: f64) -> Option<i128> {
@@ -217,7 +219,11 @@ impl<'de> de::Deserializer<'de> for ValueDe {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, JsonError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
         self.deserialize_seq(visitor)
     }
 
@@ -236,10 +242,15 @@ impl<'de> de::Deserializer<'de> for ValueDe {
             Value::Null => visitor.visit_map(MapDe::new(Map::new())),
             Value::String(s) => match Self::embedded_json(&s, '{') {
                 Some(Value::Object(map)) => visitor.visit_map(MapDe::new(map)),
-                _ => Err(JsonError::Shape("expected an object, found a string".into())),
+                _ => Err(JsonError::Shape(
+                    "expected an object, found a string".into(),
+                )),
             },
             // Unlike serde_json, a struct is never read from an array.
-            other => Err(JsonError::Shape(format!("expected an object, found {}", kind(&other)))),
+            other => Err(JsonError::Shape(format!(
+                "expected an object, found {}",
+                kind(&other)
+            ))),
         }
     }
 
@@ -259,14 +270,23 @@ impl<'de> de::Deserializer<'de> for ValueDe {
         visitor: V,
     ) -> Result<V::Value, JsonError> {
         match self.0 {
-            variant @ (Value::String(_) | Value::Number(_)) => visitor.visit_enum(EnumDe { variant, content: None }),
+            variant @ (Value::String(_) | Value::Number(_)) => visitor.visit_enum(EnumDe {
+                variant,
+                content: None,
+            }),
             Value::Object(map) if map.len() == 1 => {
                 let Some((name, content)) = map.into_iter().next() else {
                     return Err(JsonError::Shape("empty enum object".into()));
                 };
-                visitor.visit_enum(EnumDe { variant: Value::String(name), content: Some(content) })
+                visitor.visit_enum(EnumDe {
+                    variant: Value::String(name),
+                    content: Some(content),
+                })
             }
-            other => Err(JsonError::Shape(format!("expected an enum name or ordinal, found {}", kind(&other)))),
+            other => Err(JsonError::Shape(format!(
+                "expected an enum name or ordinal, found {}",
+                kind(&other)
+            ))),
         }
     }
 
@@ -295,7 +315,10 @@ struct SeqDe(std::vec::IntoIter<Value>);
 impl<'de> de::SeqAccess<'de> for SeqDe {
     type Error = JsonError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, JsonError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, JsonError> {
         match self.0.next() {
             Some(v) => seed.deserialize(ValueDe(v)).map(Some),
             None => Ok(None),
@@ -314,14 +337,20 @@ struct MapDe {
 
 impl MapDe {
     fn new(map: Map<String, Value>) -> Self {
-        MapDe { iter: map.into_iter(), value: None }
+        MapDe {
+            iter: map.into_iter(),
+            value: None,
+        }
     }
 }
 
 impl<'de> de::MapAccess<'de> for MapDe {
     type Error = JsonError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, JsonError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, JsonError> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.value = Some(v);
@@ -334,7 +363,9 @@ impl<'de> de::MapAccess<'de> for MapDe {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, JsonError> {
         match self.value.take() {
             Some(v) => seed.deserialize(ValueDe(v)),
-            None => Err(JsonError::Shape("map value requested before its key".into())),
+            None => Err(JsonError::Shape(
+                "map value requested before its key".into(),
+            )),
         }
     }
 
@@ -347,9 +378,14 @@ impl<'de> de::MapAccess<'de> for MapDe {
 struct KeyDe(String);
 
 impl KeyDe {
-    fn structured<'de, V: Visitor<'de>>(self, visitor: V, as_map: bool) -> Result<V::Value, JsonError> {
-        let value = parse(self.0.as_bytes())
-            .map_err(|e| JsonError::Shape(format!("map key {:?} is not a JSON object: {e}", self.0)))?;
+    fn structured<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        as_map: bool,
+    ) -> Result<V::Value, JsonError> {
+        let value = parse(self.0.as_bytes()).map_err(|e| {
+            JsonError::Shape(format!("map key {:?} is not a JSON object: {e}", self.0))
+        })?;
         if as_map {
             de::Deserializer::deserialize_map(ValueDe(value), visitor)
         } else {
@@ -410,7 +446,11 @@ impl<'de> de::Deserializer<'de> for KeyDe {
         self.structured(visitor, false)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, JsonError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
         self.structured(visitor, false)
     }
 
@@ -442,7 +482,10 @@ impl<'de> de::Deserializer<'de> for KeyDe {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, JsonError> {
-        visitor.visit_enum(EnumDe { variant: Value::String(self.0), content: None })
+        visitor.visit_enum(EnumDe {
+            variant: Value::String(self.0),
+            content: None,
+        })
     }
 
     serde::forward_to_deserialize_any! {
@@ -460,7 +503,10 @@ impl<'de> de::EnumAccess<'de> for EnumDe {
     type Error = JsonError;
     type Variant = VariantDe;
 
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, VariantDe), JsonError> {
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, VariantDe), JsonError> {
         let id = match self.variant {
             Value::Number(n) => match n.as_u64() {
                 Some(index) => seed.deserialize(index.into_deserializer()),
@@ -477,7 +523,12 @@ impl<'de> de::EnumAccess<'de> for EnumDe {
                     seed.deserialize(de::value::StringDeserializer::<JsonError>::new(s))
                 }
             }
-            other => return Err(JsonError::Shape(format!("expected an enum name, found {}", kind(&other)))),
+            other => {
+                return Err(JsonError::Shape(format!(
+                    "expected an enum name, found {}",
+                    kind(&other)
+                )))
+            }
         }?;
         Ok((id, VariantDe(self.content)))
     }
@@ -496,7 +547,11 @@ impl<'de> de::VariantAccess<'de> for VariantDe {
         seed.deserialize(ValueDe(self.0.unwrap_or(Value::Null)))
     }
 
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, JsonError> {
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
         de::Deserializer::deserialize_seq(ValueDe(self.0.unwrap_or(Value::Null)), visitor)
     }
 
@@ -548,9 +603,17 @@ mod tests {
                 .unwrap();
         assert_eq!(
             v,
-            Loose { count: 12, flag: true, name: "42".into(), ratio: 0.5, model: Some(Model::Clustering), tags: vec![] }
+            Loose {
+                count: 12,
+                flag: true,
+                name: "42".into(),
+                ratio: 0.5,
+                model: Some(Model::Clustering),
+                tags: vec![]
+            }
         );
-        let v: Loose = from_slice(br#"{"count":3.0,"flag":0,"model":"BROADCASTING","name":null}"#).unwrap();
+        let v: Loose =
+            from_slice(br#"{"count":3.0,"flag":0,"model":"BROADCASTING","name":null}"#).unwrap();
         assert_eq!(v.count, 3);
         assert!(!v.flag);
         assert_eq!(v.model, Some(Model::Broadcasting));
@@ -571,7 +634,10 @@ mod tests {
     #[test]
     fn integer_and_object_keys() {
         let m: BTreeMap<i64, String> = from_slice(br#"{0:"a","1":"b"}"#).unwrap();
-        assert_eq!(m, BTreeMap::from([(0, "a".to_string()), (1, "b".to_string())]));
+        assert_eq!(
+            m,
+            BTreeMap::from([(0, "a".to_string()), (1, "b".to_string())])
+        );
         let m: BTreeMap<Mq, i64> = from_slice(
             br#"{{"brokerName":"b","queueId":0,"topic":"T"}:1,"{\"topic\":\"T\",\"queueId\":1,\"brokerName\":\"b\"}":2}"#,
         )

@@ -23,7 +23,10 @@ pub fn parse(input: &[u8]) -> Result<Value, JsonError> {
     let value = reader.value(0)?;
     reader.skip_ws();
     if reader.pos != input.len() {
-        return Err(JsonError::syntax(reader.pos, "trailing characters after the JSON value"));
+        return Err(JsonError::syntax(
+            reader.pos,
+            "trailing characters after the JSON value",
+        ));
     }
     Ok(value)
 }
@@ -82,7 +85,10 @@ impl<'a> Reader<'a> {
 
     fn check_depth(&self, depth: usize) -> Result<(), JsonError> {
         if depth > MAX_DEPTH {
-            Err(JsonError::TooDeep { offset: self.pos, limit: MAX_DEPTH })
+            Err(JsonError::TooDeep {
+                offset: self.pos,
+                limit: MAX_DEPTH,
+            })
         } else {
             Ok(())
         }
@@ -207,7 +213,8 @@ impl<'a> Reader<'a> {
         }
         let bytes = &self.input[start..self.pos];
         // Only ASCII digits, signs, '.', 'e' were consumed.
-        let text = std::str::from_utf8(bytes).map_err(|_| JsonError::syntax(start, "bad number"))?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| JsonError::syntax(start, "bad number"))?;
         let bad = || JsonError::syntax(start, "malformed number");
         if !is_float {
             if let Ok(i) = text.parse::<i64>() {
@@ -222,7 +229,8 @@ impl<'a> Reader<'a> {
             return Err(bad());
         }
         let f = text.parse::<f64>().map_err(|_| bad())?;
-        let n = Number::from_f64(f).ok_or_else(|| JsonError::syntax(start, "number out of range"))?;
+        let n =
+            Number::from_f64(f).ok_or_else(|| JsonError::syntax(start, "number out of range"))?;
         Ok((text, n))
     }
 
@@ -302,7 +310,9 @@ impl<'a> Reader<'a> {
         };
         let mut v = 0u32;
         for &b in bytes {
-            let d = (b as char).to_digit(16).ok_or_else(|| self.err("bad hex digit in escape"))?;
+            let d = (b as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("bad hex digit in escape"))?;
             v = v * 16 + d;
         }
         self.pos = end;
@@ -337,13 +347,19 @@ mod tests {
     #[test]
     fn standard_json() {
         let v = parse(br#" {"a":[1,-2,3.5,true,false,null],"b":{"c":"d\n\u00e9"}} "#).unwrap();
-        assert_eq!(v, json!({"a":[1,-2,3.5,true,false,null],"b":{"c":"d\n\u{e9}"}}));
+        assert_eq!(
+            v,
+            json!({"a":[1,-2,3.5,true,false,null],"b":{"c":"d\n\u{e9}"}})
+        );
     }
 
     #[test]
     fn bare_integer_keys_become_strings() {
         let v = parse(br#"{0:"10.0.0.1:10911",1:"10.0.0.2:10911",-1:"x",007:"y"}"#).unwrap();
-        assert_eq!(v, json!({"0":"10.0.0.1:10911","1":"10.0.0.2:10911","-1":"x","7":"y"}));
+        assert_eq!(
+            v,
+            json!({"0":"10.0.0.1:10911","1":"10.0.0.2:10911","-1":"x","7":"y"})
+        );
     }
 
     #[test]
@@ -378,7 +394,16 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_trailing_data() {
-        for bad in [&b""[..], b"{", b"[1 2]", b"{\"a\" 1}", b"\"abc", b"{} x", b"tru", b"{:1}"] {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"[1 2]",
+            b"{\"a\" 1}",
+            b"\"abc",
+            b"{} x",
+            b"tru",
+            b"{:1}",
+        ] {
             assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
     }
@@ -388,8 +413,14 @@ mod tests {
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(ok.as_bytes()).is_ok());
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
-        assert!(matches!(parse(deep.as_bytes()), Err(JsonError::TooDeep { .. })));
+        assert!(matches!(
+            parse(deep.as_bytes()),
+            Err(JsonError::TooDeep { .. })
+        ));
         let deep_keys = "{".repeat(100_000);
-        assert!(matches!(parse(deep_keys.as_bytes()), Err(JsonError::TooDeep { .. })));
+        assert!(matches!(
+            parse(deep_keys.as_bytes()),
+            Err(JsonError::TooDeep { .. })
+        ));
     }
 }

@@ -44,7 +44,10 @@ impl KeyStyle {
 /// Serializes `value` as fastjson would, with map keys in the given style.
 pub fn to_vec<T: ?Sized + Serialize>(value: &T, style: KeyStyle) -> Result<Vec<u8>, JsonError> {
     let mut out = Vec::with_capacity(256);
-    let wrote = value.serialize(Writer { out: &mut out, style })?;
+    let wrote = value.serialize(Writer {
+        out: &mut out,
+        style,
+    })?;
     if !wrote {
         out.extend_from_slice(b"null");
     }
@@ -104,7 +107,8 @@ impl<'a> ser::Serializer for Writer<'a> {
     type SerializeStructVariant = StructWriter<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<bool, JsonError> {
-        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(true)
     }
     fn serialize_i8(self, v: i8) -> Result<bool, JsonError> {
@@ -204,7 +208,10 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.out.push(b'{');
         write_str(self.out, variant, style == KeyStyle::Quoted);
         self.out.push(b':');
-        if !value.serialize(Writer { out: &mut *self.out, style })? {
+        if !value.serialize(Writer {
+            out: &mut *self.out,
+            style,
+        })? {
             self.out.extend_from_slice(b"null");
         }
         self.out.push(b'}');
@@ -217,7 +224,11 @@ impl<'a> ser::Serializer for Writer<'a> {
     fn serialize_tuple(self, len: usize) -> Result<SeqWriter<'a>, JsonError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<SeqWriter<'a>, JsonError> {
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<SeqWriter<'a>, JsonError> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -233,7 +244,11 @@ impl<'a> ser::Serializer for Writer<'a> {
     fn serialize_map(self, _len: Option<usize>) -> Result<MapWriter<'a>, JsonError> {
         Ok(MapWriter::open(self.out, self.style, None))
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<StructWriter<'a>, JsonError> {
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<StructWriter<'a>, JsonError> {
         Ok(StructWriter::open(self.out, self.style, len, None, false))
     }
     fn serialize_struct_variant(
@@ -273,9 +288,20 @@ pub(crate) struct SeqWriter<'a> {
 }
 
 impl<'a> SeqWriter<'a> {
-    fn open(out: &'a mut Vec<u8>, style: KeyStyle, quote_from: Option<usize>, close_variant: bool) -> Self {
+    fn open(
+        out: &'a mut Vec<u8>,
+        style: KeyStyle,
+        quote_from: Option<usize>,
+        close_variant: bool,
+    ) -> Self {
         out.push(b'[');
-        SeqWriter { out, style, first: true, close_variant, quote_from }
+        SeqWriter {
+            out,
+            style,
+            first: true,
+            close_variant,
+            quote_from,
+        }
     }
 
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), JsonError> {
@@ -283,7 +309,10 @@ impl<'a> SeqWriter<'a> {
             self.out.push(b',');
         }
         self.first = false;
-        if !value.serialize(Writer { out: &mut *self.out, style: self.style })? {
+        if !value.serialize(Writer {
+            out: &mut *self.out,
+            style: self.style,
+        })? {
             self.out.extend_from_slice(b"null");
         }
         Ok(())
@@ -355,7 +384,13 @@ impl<'a> MapWriter<'a> {
     fn open(out: &'a mut Vec<u8>, style: KeyStyle, quote_from: Option<usize>) -> Self {
         out.push(b'{');
         let entry_start = out.len();
-        MapWriter { out, style, first: true, entry_start, quote_from }
+        MapWriter {
+            out,
+            style,
+            first: true,
+            entry_start,
+            quote_from,
+        }
     }
 }
 
@@ -368,13 +403,19 @@ impl ser::SerializeMap for MapWriter<'_> {
         if !self.first {
             self.out.push(b',');
         }
-        key.serialize(KeyWriter { out: &mut *self.out, style: self.style })?;
+        key.serialize(KeyWriter {
+            out: &mut *self.out,
+            style: self.style,
+        })?;
         self.out.push(b':');
         Ok(())
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), JsonError> {
-        if value.serialize(Writer { out: &mut *self.out, style: self.style })? {
+        if value.serialize(Writer {
+            out: &mut *self.out,
+            style: self.style,
+        })? {
             self.first = false;
         } else {
             // Null value: drop the whole entry, key included.
@@ -423,12 +464,19 @@ impl<'a> StructWriter<'a> {
         }
     }
 
-    fn field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<(), JsonError> {
+    fn field<T: ?Sized + Serialize>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), JsonError> {
         let frag = self.out.len();
         self.out.push(b',');
         write_str(self.out, name, self.style == KeyStyle::Quoted);
         self.out.push(b':');
-        if !value.serialize(Writer { out: &mut *self.out, style: self.style })? {
+        if !value.serialize(Writer {
+            out: &mut *self.out,
+            style: self.style,
+        })? {
             self.out.truncate(frag);
             return Ok(());
         }
@@ -457,7 +505,8 @@ impl<'a> StructWriter<'a> {
                     self.out.push(b',');
                 }
                 // Skip each fragment's leading ','.
-                self.out.extend_from_slice(&tail[from - self.start + 1..to - self.start]);
+                self.out
+                    .extend_from_slice(&tail[from - self.start + 1..to - self.start]);
             }
             self.out.push(b'}');
         }
@@ -472,7 +521,11 @@ impl<'a> StructWriter<'a> {
 impl ser::SerializeStruct for StructWriter<'_> {
     type Ok = bool;
     type Error = JsonError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), JsonError> {
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), JsonError> {
         self.field(key, value)
     }
     fn end(self) -> Result<bool, JsonError> {
@@ -483,7 +536,11 @@ impl ser::SerializeStruct for StructWriter<'_> {
 impl ser::SerializeStructVariant for StructWriter<'_> {
     type Ok = bool;
     type Error = JsonError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), JsonError> {
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), JsonError> {
         self.field(key, value)
     }
     fn end(self) -> Result<bool, JsonError> {
@@ -630,7 +687,11 @@ impl<'a> ser::Serializer for KeyWriter<'a> {
     fn serialize_tuple(self, len: usize) -> Result<SeqWriter<'a>, JsonError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<SeqWriter<'a>, JsonError> {
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<SeqWriter<'a>, JsonError> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -646,9 +707,15 @@ impl<'a> ser::Serializer for KeyWriter<'a> {
         let quote_from = self.quote_from();
         Ok(MapWriter::open(self.out, self.style, quote_from))
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<StructWriter<'a>, JsonError> {
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<StructWriter<'a>, JsonError> {
         let quote_from = self.quote_from();
-        Ok(StructWriter::open(self.out, self.style, len, quote_from, false))
+        Ok(StructWriter::open(
+            self.out, self.style, len, quote_from, false,
+        ))
     }
     fn serialize_struct_variant(
         self,
@@ -690,7 +757,10 @@ mod tests {
             mid: vec![Some(1), None],
             beta: BTreeMap::from([(0, "a".into()), (1, "b".into())]),
         };
-        assert_eq!(to_string(&v, KeyStyle::Bare).unwrap(), r#"{"Mid":[1,null],"beta":{0:"a",1:"b"},"zeta":1}"#);
+        assert_eq!(
+            to_string(&v, KeyStyle::Bare).unwrap(),
+            r#"{"Mid":[1,null],"beta":{0:"a",1:"b"},"zeta":1}"#
+        );
         assert_eq!(
             to_string(&v, KeyStyle::Quoted).unwrap(),
             r#"{"Mid":[1,null],"beta":{"0":"a","1":"b"},"zeta":1}"#
@@ -705,9 +775,21 @@ mod tests {
 
     #[test]
     fn struct_keys() {
-        let m = BTreeMap::from([(Key { topic: "T".into(), queue_id: 3 }, 42)]);
-        assert_eq!(to_string(&m, KeyStyle::Bare).unwrap(), r#"{{"queue_id":3,"topic":"T"}:42}"#);
-        assert_eq!(to_string(&m, KeyStyle::Quoted).unwrap(), r#"{"{\"queue_id\":3,\"topic\":\"T\"}":42}"#);
+        let m = BTreeMap::from([(
+            Key {
+                topic: "T".into(),
+                queue_id: 3,
+            },
+            42,
+        )]);
+        assert_eq!(
+            to_string(&m, KeyStyle::Bare).unwrap(),
+            r#"{{"queue_id":3,"topic":"T"}:42}"#
+        );
+        assert_eq!(
+            to_string(&m, KeyStyle::Quoted).unwrap(),
+            r#"{"{\"queue_id\":3,\"topic\":\"T\"}":42}"#
+        );
     }
 
     #[test]
@@ -721,7 +803,10 @@ mod tests {
     #[test]
     fn browser_compatible_numbers_and_text() {
         let v = (1i64 << 53, (1i64 << 53) + 1, -(1i64 << 60), "é");
-        assert_eq!(to_string(&v, KeyStyle::Bare).unwrap(), "[9007199254740992,9007199254740993,-1152921504606846976,\"é\"]");
+        assert_eq!(
+            to_string(&v, KeyStyle::Bare).unwrap(),
+            "[9007199254740992,9007199254740993,-1152921504606846976,\"é\"]"
+        );
         assert_eq!(
             to_string(&v, KeyStyle::Quoted).unwrap(),
             "[9007199254740992,\"9007199254740993\",\"-1152921504606846976\",\"\\u00e9\"]"
