@@ -114,9 +114,27 @@ impl Dispatcher {
     /// Builds the consume-queue unit and index entries of one record. Idempotent: units and entries already
     /// present are skipped. Returns the queue's new max offset when a unit was written.
     pub fn dispatch_record(&self, v: &RecordView<'_>) -> StoreResult<Option<i64>> {
+        self.dispatch_record_cached(v, &mut None)
+    }
+
+    /// `dispatch_record` with a one-entry cache of the last consume queue (consecutive records often share one).
+    fn dispatch_record_cached(
+        &self,
+        v: &RecordView<'_>,
+        cache: &mut Option<Arc<crate::consume_queue::ConsumeQueue>>,
+    ) -> StoreResult<Option<i64>> {
         let mut new_max = None;
         if matches!(v.transaction_type(), TransactionType::NotType | TransactionType::Commit) {
-            let cq = self.queues.find_or_create(v.topic, v.queue_id);
+            let cq = match cache {
+                Some(c) if c.queue_id() == v.queue_id && c.topic() == v.topic => {
+                    c.clone()
+                }
+                _ => {
+                    let c = self.queues.find_or_create(v.topic, v.queue_id);
+                    *cache = Some(c.clone());
+                    c
+                }
+            };
             let unit = CqUnit {
                 phys_offset: v.physical_offset,
                 size: v.total_size,
@@ -136,6 +154,7 @@ impl Dispatcher {
     /// Dispatches everything between the reput offset and the commit-log end. Returns whether anything moved.
     pub fn dispatch_available(&self) -> bool {
         let listener = self.listener.read().clone();
+        let mut cache = None;
         let mut moved = false;
         loop {
             let from = self.reput_from();
@@ -168,7 +187,7 @@ impl Dispatcher {
             let mut failed = false;
             while p < buf.len() {
                 match RecordView::parse(&buf[p..]) {
-                    Ok(v) => match self.dispatch_record(&v) {
+                    Ok(v) => match self.dispatch_record_cached(&v, &mut cache) {
                         Ok(new_max) => {
                             if let (Some(l), Some(m)) = (&listener, new_max) {
                                 l(v.topic, v.queue_id, m);

@@ -1,10 +1,15 @@
 //! Flushing: the commit-log flusher (ASYNC_FLUSH timer or SYNC_FLUSH group commit) and the consume-queue / index
 //! / checkpoint flusher.
 //!
-//! Group commit: an append under SYNC_FLUSH raises the requested offset and wakes the flusher; the flusher msyncs
-//! everything written so far in one call, then publishes the flushed offset to every waiter (blocking waiters via
-//! a condvar, async waiters via a watch channel). Appends that arrive during an msync are covered by the next one,
-//! so N concurrent appenders share one msync instead of paying for N.
+//! Group commit under SYNC_FLUSH: one msync covers everything appended before it started, so N concurrent
+//! appenders share one msync instead of paying for N. Appends that arrive while an msync runs are covered by the
+//! next one.
+//! - Blocking waiters (plain threads) use leader/follower: a waiter that finds no msync running becomes the
+//!   leader and msyncs itself; the others sleep until the flushed offset moves, then either are covered or one of
+//!   them leads the next round. No thread hand-off on the critical path.
+//! - Async waiters (the broker's tokio tasks must not block) raise the requested offset and wake the flusher
+//!   thread, which msyncs and publishes the flushed offset through a watch channel; it also ticks the channel
+//!   every few ms so deadlines are noticed without a runtime timer.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
@@ -18,6 +23,7 @@ use crate::dispatch::Dispatcher;
 use crate::env::Clock;
 use crate::index_service::IndexService;
 use crate::signal::{Progress, Signal};
+use parking_lot::Mutex;
 
 pub struct CommitLogFlusher {
     commit_log: Arc<CommitLog>,
@@ -33,6 +39,8 @@ pub struct CommitLogFlusher {
     signal: Signal,
     stop: AtomicBool,
     clock: Arc<dyn Clock>,
+    /// Held by whoever is msyncing (group-commit leader or the flusher thread).
+    flushing: Mutex<()>,
 }
 
 impl std::fmt::Debug for CommitLogFlusher {
@@ -63,6 +71,7 @@ impl CommitLogFlusher {
             signal: Signal::new(),
             stop: AtomicBool::new(false),
             clock,
+            flushing: Mutex::new(()),
         }
     }
 
@@ -88,6 +97,11 @@ impl CommitLogFlusher {
 
     /// One flush pass. `least_pages` 0 flushes any dirty byte.
     pub fn flush_once(&self, least_pages: u32) -> bool {
+        let _g = self.flushing.lock();
+        self.flush_locked(least_pages)
+    }
+
+    fn flush_locked(&self, least_pages: u32) -> bool {
         // Read the timestamp before the end offset: the record that carries it ends at or before `max`.
         let ts = self.commit_log.last_store_timestamp();
         let max = self.commit_log.max_offset();
@@ -143,10 +157,28 @@ impl CommitLogFlusher {
         self.flush_once(0);
     }
 
-    /// Blocks until `offset` is durable or `timeout` passes.
+    /// Blocks until `offset` is durable or `timeout` passes (leader/follower group commit, see the module doc).
     pub fn wait_blocking(&self, offset: i64, timeout: Duration) -> bool {
-        self.request(offset);
-        self.flushed.wait_blocking(offset, timeout)
+        let deadline = Instant::now() + timeout;
+        loop {
+            let cur = self.flushed.get();
+            if cur >= offset {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            if let Some(_leader) = self.flushing.try_lock() {
+                if !self.flush_locked(0) && self.flushed.get() < offset {
+                    // No progress (I/O error): do not spin.
+                    std::thread::sleep(Duration::from_millis(1).min(deadline - now));
+                }
+                continue;
+            }
+            // Someone is msyncing: wait for the flushed offset to move, then re-check.
+            self.flushed.wait_blocking(cur + 1, deadline - now);
+        }
     }
 
     /// Waits (async) until `offset` is durable or `timeout` passes. Needs no runtime timer: the flusher ticks the

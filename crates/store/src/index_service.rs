@@ -163,13 +163,17 @@ impl IndexService {
         if v.transaction_type() == TransactionType::Rollback {
             return Ok(());
         }
+        let uniq = v.uniq_key().filter(|u| !u.is_empty());
+        let has_keys = v.keys().any(|k| !k.is_empty());
+        if uniq.is_none() && !has_keys {
+            return Ok(());
+        }
         let mut file = self.last_writable()?;
         let h = file.header();
         if h.index_count > 1 && v.physical_offset <= h.end_phy_offset {
             return Ok(());
         }
         let mut key = String::with_capacity(v.topic.len() + 48);
-        let uniq = v.uniq_key().filter(|u| !u.is_empty());
         for k in uniq.into_iter().chain(v.keys().filter(|k| !k.is_empty())) {
             key.clear();
             key.push_str(v.topic);

@@ -225,7 +225,8 @@ impl MappedFileQueue {
             let pos = f.flush(least_pages)?;
             let new = f.from_offset() + pos;
             if new > at {
-                self.flushed_where.store(new, Ordering::Release);
+                // fetch_max: two flushers (group-commit leader and the flusher thread) may race here.
+                self.flushed_where.fetch_max(new, Ordering::AcqRel);
             }
             // A full, fully flushed file: continue with the next one.
             if pos >= f.size() && new > at {

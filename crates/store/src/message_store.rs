@@ -416,11 +416,9 @@ impl MessageStore {
         };
         self.dispatcher.wake();
         let end = appended.phys_offset + appended.wrote_bytes;
+        // A waiting caller drives the flush itself (wait_flushed*); a WAIT=false append just wakes the flusher.
         let flush_wait_offset = match self.config.flush_disk_type {
-            FlushDiskType::SyncFlush if wait => {
-                self.flusher.request(end);
-                Some(end)
-            }
+            FlushDiskType::SyncFlush if wait => Some(end),
             FlushDiskType::SyncFlush => {
                 self.flusher.request(end);
                 None
