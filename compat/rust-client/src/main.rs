@@ -3,7 +3,9 @@
 //!
 //! Usage: `ferrocket-compat-rust route <namesrv> <topic>` | `cluster <namesrv>` | `topics <namesrv>`
 
-use rocketmq_client_rust::{BrokerAdmin, ClientRuntime, ClientRuntimeConfig, DefaultMQAdminExt, TopicAdmin};
+#![recursion_limit = "512"]
+
+use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, DefaultMQAdminExt, RouteAdmin, TopicAdmin};
 use rocketmq_observability::TelemetryRuntimeGuard;
 use rocketmq_runtime::RuntimeOwner;
 
