@@ -315,3 +315,168 @@ fn print_config_and_bad_flags() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/namesrv.properties"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_registration_heartbeats_versions_perms_and_deletion() {
+    let ns = support::spawn_namesrv(&[]);
+    let conn = client(&ns.addr).await;
+
+    // A compressed (zlib) register body, as Apache's compressedRegister=true produces.
+    let body = {
+        let mut wrapper = TopicConfigSerializeWrapper {
+            data_version: DataVersion {
+                state_version: 0,
+                counter: 7,
+                timestamp: 1_700_000_000_000,
+            },
+            ..Default::default()
+        };
+        for name in ["Z1", "Z2"] {
+            let tc = TopicConfig {
+                topic_name: name.into(),
+                read_queue_nums: 2,
+                write_queue_nums: 2,
+                perm: 6,
+                ..TopicConfig::default()
+            };
+            wrapper.topic_config_table.insert(name.into(), tc);
+        }
+        let b = RegisterBrokerBody {
+            topic_config_serialize_wrapper: wrapper.into(),
+            filter_server_list: Vec::new(),
+        };
+        Bytes::from(b.encode(true).unwrap())
+    };
+    let mut req = register("broker-z", "127.0.0.1:40911", 0, body, SerializeType::Json);
+    req.set_ext("compressed", "true");
+    let resp = conn.invoke(req, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
+    assert_eq!(route(&conn, "Z2", 479).await.code, response_code::SUCCESS);
+
+    // QUERY_DATA_VERSION: same version → unchanged; another → changed.
+    let query = |counter: i64| {
+        let v = DataVersion {
+            state_version: 0,
+            counter,
+            timestamp: 1_700_000_000_000,
+        };
+        RemotingCommand::new_request(rc::QUERY_DATA_VERSION)
+            .with_ext("brokerName", "broker-z")
+            .with_ext("brokerAddr", "127.0.0.1:40911")
+            .with_ext("clusterName", "DefaultCluster")
+            .with_ext("brokerId", "0")
+            .with_body(Bytes::from(v.encode()))
+    };
+    let same = conn.invoke(query(7), T).await.unwrap();
+    assert_eq!(same.ext("changed"), Some("false"));
+    assert_eq!(DataVersion::decode(&same.body).unwrap().counter, 7);
+    assert_eq!(
+        conn.invoke(query(8), T).await.unwrap().ext("changed"),
+        Some("true")
+    );
+
+    // BROKER_HEARTBEAT is accepted.
+    let hb = RemotingCommand::new_request(rc::BROKER_HEARTBEAT)
+        .with_ext("clusterName", "DefaultCluster")
+        .with_ext("brokerAddr", "127.0.0.1:40911")
+        .with_ext("brokerName", "broker-z");
+    assert_eq!(
+        conn.invoke(hb, T).await.unwrap().code,
+        response_code::SUCCESS
+    );
+
+    // Wipe and add write permission.
+    let wipe = RemotingCommand::new_request(rc::WIPE_WRITE_PERM_OF_BROKER)
+        .with_ext("brokerName", "broker-z");
+    let resp = conn.invoke(wipe, T).await.unwrap();
+    assert_eq!(resp.ext("wipeTopicCount"), Some("2"));
+    let r = TopicRouteData::decode(&route(&conn, "Z1", 479).await.body).unwrap();
+    assert_eq!(r.queue_datas[0].perm, 4, "write bit cleared");
+    let add = RemotingCommand::new_request(rc::ADD_WRITE_PERM_OF_BROKER)
+        .with_ext("brokerName", "broker-z");
+    assert_eq!(
+        conn.invoke(add, T).await.unwrap().ext("addTopicCount"),
+        Some("2")
+    );
+    let r = TopicRouteData::decode(&route(&conn, "Z1", 479).await.body).unwrap();
+    assert_eq!(r.queue_datas[0].perm, 6);
+
+    // Topics by cluster, then delete one topic.
+    let by_cluster = RemotingCommand::new_request(rc::GET_TOPICS_BY_CLUSTER)
+        .with_ext("cluster", "DefaultCluster");
+    let list = TopicList::decode(&conn.invoke(by_cluster, T).await.unwrap().body).unwrap();
+    assert_eq!(list.topic_list.len(), 2);
+    let del = RemotingCommand::new_request(rc::DELETE_TOPIC_IN_NAMESRV).with_ext("topic", "Z1");
+    assert_eq!(
+        conn.invoke(del, T).await.unwrap().code,
+        response_code::SUCCESS
+    );
+    assert_eq!(
+        route(&conn, "Z1", 479).await.code,
+        response_code::TOPIC_NOT_EXIST
+    );
+
+    // KV list by namespace, and its absence.
+    for (k, v) in [("a", "1"), ("b", "2")] {
+        let put = RemotingCommand::new_request(rc::PUT_KV_CONFIG)
+            .with_ext("namespace", "NS")
+            .with_ext("key", k)
+            .with_ext("value", v);
+        conn.invoke(put, T).await.unwrap();
+    }
+    let list =
+        RemotingCommand::new_request(rc::GET_KVLIST_BY_NAMESPACE).with_ext("namespace", "NS");
+    let table =
+        ferrocket_protocol::body::KVTable::decode(&conn.invoke(list, T).await.unwrap().body)
+            .unwrap();
+    assert_eq!(table.table.len(), 2);
+    let del = RemotingCommand::new_request(rc::DELETE_KV_CONFIG)
+        .with_ext("namespace", "NS")
+        .with_ext("key", "a");
+    conn.invoke(del, T).await.unwrap();
+    let get = RemotingCommand::new_request(rc::GET_KV_CONFIG)
+        .with_ext("namespace", "NS")
+        .with_ext("key", "a");
+    assert_eq!(
+        conn.invoke(get, T).await.unwrap().code,
+        response_code::QUERY_NOT_FOUND
+    );
+    let none =
+        RemotingCommand::new_request(rc::GET_KVLIST_BY_NAMESPACE).with_ext("namespace", "nope");
+    assert_eq!(
+        conn.invoke(none, T).await.unwrap().code,
+        response_code::QUERY_NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_broker_expires() {
+    // A short per-broker timeout (heartbeatTimeoutMillis) and a fast scan make expiry testable in seconds.
+    let ns = support::spawn_namesrv(&["--set", "scanNotActiveBrokerInterval=200"]);
+    let conn = client(&ns.addr).await;
+    let mut req = register(
+        "broker-e",
+        "127.0.0.1:50911",
+        0,
+        register_body(&[("E1", 1)], 1),
+        SerializeType::Json,
+    );
+    req.set_ext("heartbeatTimeoutMillis", "1000");
+    assert_eq!(
+        conn.invoke(req, T).await.unwrap().code,
+        response_code::SUCCESS
+    );
+    assert_eq!(route(&conn, "E1", 479).await.code, response_code::SUCCESS);
+    let mut expired = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if route(&conn, "E1", 479).await.code == response_code::TOPIC_NOT_EXIST {
+            expired = true;
+            break;
+        }
+    }
+    assert!(
+        expired,
+        "a broker silent past its timeout is dropped by the scan"
+    );
+}
