@@ -1,0 +1,1 @@
+//! Ferrocket client SDK (work in progress).
