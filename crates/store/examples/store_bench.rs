@@ -1,6 +1,7 @@
 //! Thin runner for `ferrocket_store::bench::run`.
 //!
-//! `cargo run --release -p ferrocket-store --example store_bench -- [--dir D] [--gib N] [--max-secs S] [--quick]`
+//! `cargo run --release -p ferrocket-store --example store_bench -- [--dir D] [--gib N] [--max-secs S] [--quick]
+//!  [--sizes 128,1024] [--async 1,16,64] [--sync 1,16,64] [--sync-tasks 1,16,64]` (an empty list, e.g. `--async ''`, skips those runs)
 
 use ferrocket_store::bench::{run, BenchOptions};
 
@@ -19,11 +20,26 @@ fn main() {
                 i += 1;
             }
             "--gib" => {
-                opts.bytes_per_run = (val().parse::<f64>().expect("--gib number") * (1u64 << 30) as f64) as u64;
+                opts.bytes_per_run =
+                    (val().parse::<f64>().expect("--gib number") * (1u64 << 30) as f64) as u64;
                 i += 1;
             }
             "--max-secs" => {
                 opts.max_seconds_per_run = val().parse().expect("--max-secs number");
+                i += 1;
+            }
+            "--sizes" | "--async" | "--sync" | "--sync-tasks" => {
+                let list: Vec<usize> = val()
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(|x| x.parse().expect("comma-separated numbers"))
+                    .collect();
+                match args[i].as_str() {
+                    "--sizes" => opts.body_sizes = list,
+                    "--async" => opts.async_appenders = list,
+                    "--sync-tasks" => opts.sync_tasks = list,
+                    _ => opts.sync_appenders = list,
+                }
                 i += 1;
             }
             "--quick" => {

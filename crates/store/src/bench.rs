@@ -3,7 +3,9 @@
 //!
 //! For each message size it measures, on the same disk and in the same run:
 //! - raw: the same number of bytes written with plain sequential `write` calls of 64 KiB and one `fdatasync`;
-//! - the store under ASYNC_FLUSH and SYNC_FLUSH (group commit) with 1, 16 and 64 concurrent appenders.
+//! - the store under ASYNC_FLUSH and SYNC_FLUSH (group commit) with 1, 16 and 64 concurrent appenders; SYNC_FLUSH
+//!   twice: appenders as OS threads (blocking waits) and as tokio tasks on a 2-thread runtime (async waits, as
+//!   the broker will do). The runtime belongs to the benchmark harness; the store itself never needs one.
 //!
 //! Each run writes `bytes_per_run` (default 4 GiB) or stops at `max_seconds_per_run`, whichever comes first (a
 //! single SYNC_FLUSH appender waits for one msync per message, so it cannot write GiBs in reasonable time; the
@@ -38,8 +40,11 @@ pub struct BenchOptions {
     pub body_sizes: Vec<usize>,
     /// Appender counts for the ASYNC_FLUSH runs.
     pub async_appenders: Vec<usize>,
-    /// Appender counts for the SYNC_FLUSH runs.
+    /// Appender counts for the SYNC_FLUSH runs with one OS thread per appender (blocking waits).
     pub sync_appenders: Vec<usize>,
+    /// Appender counts for the SYNC_FLUSH runs with tokio tasks on a 2-thread runtime (async waits), the way the
+    /// broker appends.
+    pub sync_tasks: Vec<usize>,
     pub commit_log_file_size: u64,
     /// Print each row as it completes.
     pub verbose: bool,
@@ -54,6 +59,7 @@ impl Default for BenchOptions {
             body_sizes: vec![128, 1024],
             async_appenders: vec![1, 16, 64],
             sync_appenders: vec![1, 16, 64],
+            sync_tasks: vec![1, 16, 64],
             commit_log_file_size: 1 << 30,
             verbose: false,
         }
@@ -63,7 +69,7 @@ impl Default for BenchOptions {
 /// One measured run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenchRow {
-    /// "raw", "ASYNC_FLUSH" or "SYNC_FLUSH".
+    /// "raw", "ASYNC_FLUSH", "SYNC_FLUSH" (threads) or "SYNC_FLUSH tasks".
     pub mode: String,
     pub body_size: usize,
     /// Size of one stored record (body + header, topic, properties).
@@ -161,7 +167,8 @@ fn raw_run(dir: &std::path::Path, total: u64) -> StoreResult<f64> {
     let mut written = 0u64;
     while written < total {
         let n = chunk.len().min((total - written) as usize);
-        f.write_all(&chunk[..n]).map_err(|e| StoreError::io(&path, e))?;
+        f.write_all(&chunk[..n])
+            .map_err(|e| StoreError::io(&path, e))?;
         written += n as u64;
     }
     // SAFETY: plain syscall on an fd we own.
@@ -180,6 +187,7 @@ fn store_run(
     mode: FlushDiskType,
     body_size: usize,
     appenders: usize,
+    tasks: bool,
 ) -> StoreResult<BenchRow> {
     let root = dir.join("store");
     let mut cfg = StoreConfig::with_root(&root);
@@ -227,52 +235,125 @@ fn store_run(
     };
 
     let start = Instant::now();
-    let workers: Vec<_> = (0..appenders)
-        .map(|a| {
-            let store = store.clone();
-            let issued = issued.clone();
-            let samples = samples.clone();
-            let tpl = template(body_size, (a % 8) as i32);
-            std::thread::spawn(move || -> StoreResult<(u64, Vec<u64>)> {
-                let tpl = tpl?;
-                let mut n = 0u64;
-                let mut lat = Vec::new();
-                loop {
-                    let i = issued.fetch_add(1, Ordering::Relaxed);
-                    if i >= target_msgs || (i % 256 == 0 && Instant::now() > deadline) {
-                        break;
-                    }
-                    let rec = BytesMut::from(&tpl[..]);
-                    let t0 = Instant::now();
-                    let r = store.put_message_blocking(rec);
-                    let t1 = Instant::now();
-                    if !r.is_ok() {
-                        return Err(StoreError::Config(format!("bench append failed: {:?}", r.status)));
-                    }
-                    n += 1;
-                    if i % 32 == 0 {
-                        samples.lock().push_back((r.phys_offset + r.wrote_bytes, t1));
-                        lat.push(t1.duration_since(t0).as_micros() as u64);
-                    }
-                }
-                Ok((n, lat))
-            })
-        })
-        .collect();
     let mut messages = 0u64;
     let mut append_lat = Vec::new();
     let mut first_err = None;
-    for w in workers {
-        match w.join() {
-            Ok(Ok((n, lat))) => {
-                messages += n;
-                append_lat.extend(lat);
+    if tasks {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .map_err(|e| StoreError::io(dir, e))?;
+        let outcomes = rt.block_on(async {
+            let handles: Vec<_> = (0..appenders)
+                .map(|a| {
+                    let tpl = template(body_size, (a % 8) as i32);
+                    let store = store.clone();
+                    let issued = issued.clone();
+                    let samples = samples.clone();
+                    tokio::spawn(async move {
+                        let tpl = tpl?;
+                        let mut n = 0u64;
+                        let mut lat = Vec::new();
+                        loop {
+                            let i = issued.fetch_add(1, Ordering::Relaxed);
+                            if i >= target_msgs || (i.is_multiple_of(256) && Instant::now() > deadline) {
+                                break;
+                            }
+                            // Only sampled appends are timed (clock reads are not free).
+                            let sampled = i.is_multiple_of(32);
+                            let t0 = sampled.then(Instant::now);
+                            let r = store.put_message_async(BytesMut::from(&tpl[..])).await;
+                            if !r.is_ok() {
+                                return Err(StoreError::Config(format!(
+                                    "bench append failed: {:?}",
+                                    r.status
+                                )));
+                            }
+                            n += 1;
+                            if let Some(t0) = t0 {
+                                let t1 = Instant::now();
+                                samples
+                                    .lock()
+                                    .push_back((r.phys_offset + r.wrote_bytes, t1));
+                                lat.push(t1.duration_since(t0).as_micros() as u64);
+                            }
+                        }
+                        Ok((n, lat))
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await);
             }
-            Ok(Err(e)) => {
-                first_err.get_or_insert(e);
+            out
+        });
+        for o in outcomes {
+            match o {
+                Ok(Ok((n, lat))) => {
+                    messages += n;
+                    append_lat.extend(lat);
+                }
+                Ok(Err(e)) => {
+                    first_err.get_or_insert(e);
+                }
+                Err(_) => {
+                    first_err
+                        .get_or_insert(StoreError::Config("bench appender task failed".into()));
+                }
             }
-            Err(_) => {
-                first_err.get_or_insert(StoreError::Config("bench appender panicked".into()));
+        }
+    } else {
+        let workers: Vec<_> = (0..appenders)
+            .map(|a| {
+                let store = store.clone();
+                let issued = issued.clone();
+                let samples = samples.clone();
+                let tpl = template(body_size, (a % 8) as i32);
+                std::thread::spawn(move || -> StoreResult<(u64, Vec<u64>)> {
+                    let tpl = tpl?;
+                    let mut n = 0u64;
+                    let mut lat = Vec::new();
+                    loop {
+                        let i = issued.fetch_add(1, Ordering::Relaxed);
+                        if i >= target_msgs || (i.is_multiple_of(256) && Instant::now() > deadline) {
+                            break;
+                        }
+                        let rec = BytesMut::from(&tpl[..]);
+                        let sampled = i.is_multiple_of(32);
+                        let t0 = sampled.then(Instant::now);
+                        let r = store.put_message_blocking(rec);
+                        if !r.is_ok() {
+                            return Err(StoreError::Config(format!(
+                                "bench append failed: {:?}",
+                                r.status
+                            )));
+                        }
+                        n += 1;
+                        if let Some(t0) = t0 {
+                            let t1 = Instant::now();
+                            samples
+                                .lock()
+                                .push_back((r.phys_offset + r.wrote_bytes, t1));
+                            lat.push(t1.duration_since(t0).as_micros() as u64);
+                        }
+                    }
+                    Ok((n, lat))
+                })
+            })
+            .collect();
+        for w in workers {
+            match w.join() {
+                Ok(Ok((n, lat))) => {
+                    messages += n;
+                    append_lat.extend(lat);
+                }
+                Ok(Err(e)) => {
+                    first_err.get_or_insert(e);
+                }
+                Err(_) => {
+                    first_err.get_or_insert(StoreError::Config("bench appender panicked".into()));
+                }
             }
         }
     }
@@ -291,9 +372,10 @@ fn store_run(
     lags.sort_unstable();
     append_lat.sort_unstable();
     Ok(BenchRow {
-        mode: match mode {
-            FlushDiskType::AsyncFlush => "ASYNC_FLUSH".into(),
-            FlushDiskType::SyncFlush => "SYNC_FLUSH".into(),
+        mode: match (mode, tasks) {
+            (FlushDiskType::AsyncFlush, _) => "ASYNC_FLUSH".into(),
+            (FlushDiskType::SyncFlush, false) => "SYNC_FLUSH".into(),
+            (FlushDiskType::SyncFlush, true) => "SYNC_FLUSH tasks".into(),
         },
         body_size,
         record_size,
@@ -314,7 +396,9 @@ fn store_run(
 
 /// Runs the benchmark described by `opts`.
 pub fn run(opts: &BenchOptions) -> StoreResult<BenchResults> {
-    let dir = opts.dir.join(format!("ferrocket-store-bench-{}", std::process::id()));
+    let dir = opts
+        .dir
+        .join(format!("ferrocket-store-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
     let result = run_in(opts, &dir);
     let _ = std::fs::remove_dir_all(&dir);
@@ -353,10 +437,19 @@ fn run_in(opts: &BenchOptions, dir: &std::path::Path) -> StoreResult<BenchResult
         let runs = opts
             .async_appenders
             .iter()
-            .map(|&a| (FlushDiskType::AsyncFlush, a))
-            .chain(opts.sync_appenders.iter().map(|&a| (FlushDiskType::SyncFlush, a)));
-        for (mode, appenders) in runs {
-            let mut row = store_run(opts, dir, mode, body, appenders)?;
+            .map(|&a| (FlushDiskType::AsyncFlush, a, false))
+            .chain(
+                opts.sync_appenders
+                    .iter()
+                    .map(|&a| (FlushDiskType::SyncFlush, a, false)),
+            )
+            .chain(
+                opts.sync_tasks
+                    .iter()
+                    .map(|&a| (FlushDiskType::SyncFlush, a, true)),
+            );
+        for (mode, appenders, tasks) in runs {
+            let mut row = store_run(opts, dir, mode, body, appenders, tasks)?;
             row.of_raw = row.mib_per_s / raw_rate;
             if opts.verbose {
                 eprintln!("{row:?}");
@@ -381,16 +474,22 @@ mod tests {
             body_sizes: vec![128],
             async_appenders: vec![2],
             sync_appenders: vec![4],
+            sync_tasks: vec![3],
             commit_log_file_size: 64 * 1024,
             verbose: false,
         };
         let r = run(&opts).unwrap();
-        assert_eq!(r.rows.len(), 3);
+        assert_eq!(r.rows.len(), 4);
+        assert!(r.row("SYNC_FLUSH tasks", 128, 3).is_some());
         let a = r.row("ASYNC_FLUSH", 128, 2).unwrap();
         assert!(a.bytes >= 256 * 1024 && a.messages > 0 && a.mib_per_s > 0.0);
         assert!(a.lag_p99_us > 0);
         assert!(r.row("SYNC_FLUSH", 128, 4).is_some());
         assert!(r.to_markdown().contains("| SYNC_FLUSH | 128 |"));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "cleans up");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "cleans up"
+        );
     }
 }

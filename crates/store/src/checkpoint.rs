@@ -40,7 +40,9 @@ impl StoreCheckpoint {
     /// Opens `path`, creating a zeroed file when missing.
     pub fn open(path: PathBuf, observer: Option<Arc<dyn FlushObserver>>) -> StoreResult<Self> {
         let file = if path.exists() {
-            let len = std::fs::metadata(&path).map_err(|e| StoreError::io(&path, e))?.len();
+            let len = std::fs::metadata(&path)
+                .map_err(|e| StoreError::io(&path, e))?
+                .len();
             if len != CHECKPOINT_SIZE {
                 return Err(StoreError::BadFileSize {
                     path,

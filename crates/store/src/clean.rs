@@ -88,22 +88,29 @@ impl Cleaner {
         let cq_dir: PathBuf = self.config.consume_queue_dir();
         let cl_ratio = self.env.disk.used_ratio(&cl_dir);
         let cq_ratio = self.env.disk.used_ratio(&cq_dir);
-        self.cl_ratio_bits.store(cl_ratio.to_bits(), Ordering::Release);
-        self.cq_ratio_bits.store(cq_ratio.to_bits(), Ordering::Release);
+        self.cl_ratio_bits
+            .store(cl_ratio.to_bits(), Ordering::Release);
+        self.cq_ratio_bits
+            .store(cq_ratio.to_bits(), Ordering::Release);
 
         let warning = self.config.warning_ratio();
         let forcibly = self.config.clean_forcibly_ratio();
         let full = cl_ratio > warning || cq_ratio > warning;
         let was_full = self.disk_full.swap(full, Ordering::AcqRel);
         if full && !was_full {
-            tracing::error!(cl_ratio, cq_ratio, "disk full: appends are refused until space is freed");
+            tracing::error!(
+                cl_ratio,
+                cq_ratio,
+                "disk full: appends are refused until space is freed"
+            );
         } else if !full && was_full {
             tracing::info!(cl_ratio, cq_ratio, "disk space ok again: appends accepted");
         }
         let over_forcibly = cl_ratio > forcibly || cq_ratio > forcibly;
         let forced = (full || over_forcibly) && self.config.clean_file_forcibly_enable;
         let max_used = self.config.max_used_ratio();
-        let space_pressure = cl_ratio > max_used || cq_ratio > max_used || cl_ratio < 0.0 || cq_ratio < 0.0;
+        let space_pressure =
+            cl_ratio > max_used || cq_ratio > max_used || cl_ratio < 0.0 || cq_ratio < 0.0;
         let now = self.env.clock.now_ms();
         let time_to_delete = self.config.delete_hours().contains(&local_hour(now));
 
@@ -152,8 +159,9 @@ impl Cleaner {
         self.signal.wait(first_delay);
         while !self.stop.load(Ordering::Acquire) {
             self.run_once();
-            self.signal
-                .wait(Duration::from_millis(self.config.clean_resource_interval.max(10)));
+            self.signal.wait(Duration::from_millis(
+                self.config.clean_resource_interval.max(10),
+            ));
         }
     }
 }

@@ -6,7 +6,7 @@
 //! the mapping. Reads hand out `Bytes` that share the mapping.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -76,7 +76,10 @@ pub fn scan_record(buf: &[u8], phys: i64, check_crc: bool) -> Scanned<'_> {
     match RecordView::parse(buf) {
         Ok(v) => {
             if v.physical_offset != phys {
-                return Scanned::Invalid(format!("PHYSICALOFFSET {} at {}", v.physical_offset, phys));
+                return Scanned::Invalid(format!(
+                    "PHYSICALOFFSET {} at {}",
+                    v.physical_offset, phys
+                ));
             }
             if check_crc && !v.crc_ok() {
                 return Scanned::Invalid(format!("body CRC mismatch at {phys}"));
@@ -105,6 +108,7 @@ pub struct CommitLog {
     /// When the current append took the lock (0 when idle), for the page-cache-busy check (§13.3).
     begin_time_in_lock: AtomicI64,
     clock: Arc<dyn Clock>,
+    write_through: AtomicBool,
 }
 
 impl std::fmt::Debug for CommitLog {
@@ -131,6 +135,16 @@ impl CommitLog {
             last_store_ts: AtomicI64::new(0),
             begin_time_in_lock: AtomicI64::new(0),
             clock,
+            write_through: AtomicBool::new(false),
+        }
+    }
+
+    /// Appends through `pwrite` + `fdatasync` instead of copies into the mapping + msync (see
+    /// `MappedFile::set_write_through`). Applies to the current and future files.
+    pub fn set_write_through(&self, on: bool) {
+        self.write_through.store(on, Ordering::Release);
+        for f in self.files.files() {
+            f.set_write_through(on);
         }
     }
 
@@ -143,7 +157,8 @@ impl CommitLog {
 
     pub fn load(&self) -> StoreResult<()> {
         self.files.load()?;
-        self.max_offset.store(self.files.max_offset() as i64, Ordering::Release);
+        self.max_offset
+            .store(self.files.max_offset() as i64, Ordering::Release);
         Ok(())
     }
 
@@ -240,7 +255,10 @@ impl CommitLog {
             match st.queue_offsets.get_mut(topic) {
                 Some(m) => *m.entry(queue_id).or_insert(0),
                 None => {
-                    st.queue_offsets.entry(topic.to_string()).or_default().insert(queue_id, 0);
+                    st.queue_offsets
+                        .entry(topic.to_string())
+                        .or_default()
+                        .insert(queue_id, 0);
                     0
                 }
             }
@@ -270,7 +288,7 @@ impl CommitLog {
             set_physical_offset(rec, phys + m.start as i64);
             set_store_timestamp(rec, now);
         }
-        if file.append(buf).is_none() {
+        if file.try_append(buf)?.is_none() {
             return Err(StoreError::TooLarge {
                 len: buf.len(),
                 file_size: self.file_size,
@@ -278,16 +296,25 @@ impl CommitLog {
         }
         if qo != first_qo {
             let topic = std::str::from_utf8(&buf[topic_range]).unwrap_or_default();
-            if let Some(next) = st.queue_offsets.get_mut(topic).and_then(|m| m.get_mut(&queue_id)) {
+            if let Some(next) = st
+                .queue_offsets
+                .get_mut(topic)
+                .and_then(|m| m.get_mut(&queue_id))
+            {
                 *next = qo;
             }
         }
-        self.max_offset.store(phys + total as i64, Ordering::Release);
+        self.max_offset
+            .store(phys + total as i64, Ordering::Release);
         self.last_store_ts.store(now, Ordering::Release);
         Ok(Appended {
             phys_offset: phys,
             wrote_bytes: total as i64,
-            queue_offset: if metas.iter().any(|m| m.takes_queue_offset()) { first_qo } else { 0 },
+            queue_offset: if metas.iter().any(|m| m.takes_queue_offset()) {
+                first_qo
+            } else {
+                0
+            },
             store_timestamp: now,
         })
     }
@@ -301,6 +328,7 @@ impl CommitLog {
         }
         let start = self.max_offset() as u64;
         let f = self.files.last_or_create(start)?;
+        f.set_write_through(self.write_through.load(Ordering::Acquire));
         if self.file_size >= PREALLOCATE_MIN_FILE_SIZE {
             let files = self.files.clone();
             let next = f.from_offset() + self.file_size;
@@ -322,16 +350,20 @@ impl CommitLog {
         let _st = self.put.lock();
         let end = self.max_offset();
         if offset != end {
-            return Err(StoreError::RawAppendOffset { offset, expected: end });
+            return Err(StoreError::RawAppendOffset {
+                offset,
+                expected: end,
+            });
         }
         let file = self.current_file()?;
-        if file.append(data).is_none() {
+        if file.try_append(data)?.is_none() {
             return Err(StoreError::TooLarge {
                 len: data.len(),
                 file_size: self.file_size,
             });
         }
-        self.max_offset.store(end + data.len() as i64, Ordering::Release);
+        self.max_offset
+            .store(end + data.len() as i64, Ordering::Release);
         Ok(())
     }
 
@@ -396,7 +428,8 @@ impl CommitLog {
     ) -> StoreResult<i64> {
         let files = self.files.files();
         let Some(start) = files.get(start_idx) else {
-            self.max_offset.store(self.files.max_offset() as i64, Ordering::Release);
+            self.max_offset
+                .store(self.files.max_offset() as i64, Ordering::Release);
             return Ok(self.max_offset());
         };
         let mut end = start.from_offset();
@@ -446,7 +479,13 @@ impl CommitLog {
 
     /// Deletes files (never the active last one) last modified more than `expired_ms` ago, or any when `force`.
     /// Returns how many were deleted.
-    pub fn delete_expired_files(&self, now_ms: i64, expired_ms: i64, force: bool, max: usize) -> StoreResult<usize> {
+    pub fn delete_expired_files(
+        &self,
+        now_ms: i64,
+        expired_ms: i64,
+        force: bool,
+        max: usize,
+    ) -> StoreResult<usize> {
         let files = self.files.files();
         let mut n = 0;
         for f in files.iter().take(files.len().saturating_sub(1)) {

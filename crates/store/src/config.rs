@@ -17,6 +17,19 @@ pub enum FlushDiskType {
     SyncFlush,
 }
 
+/// How the commit log writes appended bytes (a Ferrocket setting, not an Apache key; the files are the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CommitLogWriteMode {
+    /// `Pwrite` under SYNC_FLUSH, `Mmap` under ASYNC_FLUSH.
+    #[default]
+    Auto,
+    /// Copy into the mapping; flush with msync.
+    Mmap,
+    /// `pwrite` into the page cache; flush with fdatasync. Readers still use the mapping.
+    Pwrite,
+}
+
 /// The broker's replication role; the store refuses appends on a slave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -67,6 +80,8 @@ pub struct StoreConfig {
     pub os_page_cache_busy_time_out_mills: u64,
     pub message_delay_level: String,
     pub access_message_in_memory_max_ratio: u32,
+    /// Ferrocket-only: how appends reach the commit-log file (`commitLogWriteMode`).
+    pub commit_log_write_mode: CommitLogWriteMode,
     /// Most consume-queue units one `get_message` examines when a filter rejects them (Apache's 16000).
     pub max_filter_message_size: u32,
 }
@@ -104,9 +119,11 @@ impl Default for StoreConfig {
             delete_file_batch_max: 10,
             check_crc_on_recover: true,
             os_page_cache_busy_time_out_mills: 1_000,
-            message_delay_level: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h".to_string(),
+            message_delay_level: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
+                .to_string(),
             access_message_in_memory_max_ratio: 40,
             max_filter_message_size: 16_000,
+            commit_log_write_mode: CommitLogWriteMode::Auto,
         }
     }
 }
@@ -198,24 +215,39 @@ impl StoreConfig {
             .collect()
     }
 
+    /// Whether commit-log appends use `pwrite` (resolving `Auto`).
+    pub fn commit_log_write_through(&self) -> bool {
+        match self.commit_log_write_mode {
+            CommitLogWriteMode::Auto => self.flush_disk_type == FlushDiskType::SyncFlush,
+            CommitLogWriteMode::Mmap => false,
+            CommitLogWriteMode::Pwrite => true,
+        }
+    }
+
     /// Checks the values the store relies on.
     pub fn validate(&self) -> Result<(), StoreError> {
         if self.mapped_file_size_commit_log < 4096 {
-            return Err(StoreError::Config("mappedFileSizeCommitLog must be at least 4096".into()));
+            return Err(StoreError::Config(
+                "mappedFileSizeCommitLog must be at least 4096".into(),
+            ));
         }
         let cq = self.mapped_file_size_consume_queue;
-        if cq < 20 || cq % 20 != 0 {
+        if cq < 20 || !cq.is_multiple_of(20) {
             return Err(StoreError::Config(
                 "mappedFileSizeConsumeQueue must be a positive multiple of 20".into(),
             ));
         }
         if self.max_hash_slot_num == 0 || self.max_index_num < 2 {
-            return Err(StoreError::Config("maxHashSlotNum/maxIndexNum too small".into()));
+            return Err(StoreError::Config(
+                "maxHashSlotNum/maxIndexNum too small".into(),
+            ));
         }
         if self.max_message_size as u64 + 64 * 1024 > self.mapped_file_size_commit_log
             && self.mapped_file_size_commit_log >= 1024 * 1024 * 1024
         {
-            return Err(StoreError::Config("maxMessageSize larger than a commit-log file".into()));
+            return Err(StoreError::Config(
+                "maxMessageSize larger than a commit-log file".into(),
+            ));
         }
         self.delay_levels_ms()?;
         Ok(())

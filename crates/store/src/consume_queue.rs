@@ -117,7 +117,8 @@ impl ConsumeQueue {
 
     pub fn load(&self) -> StoreResult<()> {
         self.files.load()?;
-        self.min_logic_offset.store(self.files.min_offset() as i64, Ordering::Release);
+        self.min_logic_offset
+            .store(self.files.min_offset() as i64, Ordering::Release);
         Ok(())
     }
 
@@ -133,7 +134,10 @@ impl ConsumeQueue {
         'files: for f in &files[start..] {
             let mut pos = 0u64;
             while pos + CQ_UNIT_SIZE <= f.size() {
-                let Some(unit) = f.bytes_unpublished(pos, CQ_UNIT_SIZE).and_then(CqUnit::decode) else {
+                let Some(unit) = f
+                    .bytes_unpublished(pos, CQ_UNIT_SIZE)
+                    .and_then(CqUnit::decode)
+                else {
                     break 'files;
                 };
                 if !unit.is_valid() {
@@ -150,8 +154,12 @@ impl ConsumeQueue {
         self.files.truncate_from(end)?;
         self.files.set_flushed_where(end);
         self.max_physic_offset.store(max_phys, Ordering::Release);
-        let min = self.min_logic_offset.load(Ordering::Acquire).max(self.files.min_offset() as i64);
-        self.min_logic_offset.store(min.min(end as i64), Ordering::Release);
+        let min = self
+            .min_logic_offset
+            .load(Ordering::Acquire)
+            .max(self.files.min_offset() as i64);
+        self.min_logic_offset
+            .store(min.min(end as i64), Ordering::Release);
         Ok(())
     }
 
@@ -181,7 +189,8 @@ impl ConsumeQueue {
             if expected > f.from_offset() {
                 self.fill_blank(expected)?;
             }
-            self.min_logic_offset.store(expected as i64, Ordering::Release);
+            self.min_logic_offset
+                .store(expected as i64, Ordering::Release);
         }
         let cur = self.files.max_offset();
         if cur > expected {
@@ -197,9 +206,12 @@ impl ConsumeQueue {
         let f = self.files.last_or_create(expected)?;
         if f.append(&unit.encode()).is_none() {
             // Files hold whole units, so a file with room always takes one.
-            return Err(crate::error::StoreError::Config("consume queue file size not a multiple of 20".into()));
+            return Err(crate::error::StoreError::Config(
+                "consume queue file size not a multiple of 20".into(),
+            ));
         }
-        self.max_physic_offset.store(unit.phys_offset + unit.size as i64, Ordering::Release);
+        self.max_physic_offset
+            .store(unit.phys_offset + unit.size as i64, Ordering::Release);
         Ok(CqPut::Written)
     }
 
@@ -226,7 +238,8 @@ impl ConsumeQueue {
         }
         let pos = offset as u64 * CQ_UNIT_SIZE;
         let f = self.files.find(pos)?;
-        f.bytes(pos - f.from_offset(), CQ_UNIT_SIZE).and_then(CqUnit::decode)
+        f.bytes(pos - f.from_offset(), CQ_UNIT_SIZE)
+            .and_then(CqUnit::decode)
     }
 
     /// Up to `max` consecutive units from `offset`, within one file (callers loop for more).
@@ -240,7 +253,11 @@ impl ConsumeQueue {
         let avail = f.wrote_pos().saturating_sub(rel) / CQ_UNIT_SIZE;
         let n = (avail as usize).min(max);
         let buf = f.bytes(rel, n as u64 * CQ_UNIT_SIZE)?;
-        Some(buf.chunks_exact(CQ_UNIT_SIZE as usize).filter_map(CqUnit::decode).collect())
+        Some(
+            buf.chunks_exact(CQ_UNIT_SIZE as usize)
+                .filter_map(CqUnit::decode)
+                .collect(),
+        )
     }
 
     /// First logical offset of the file after the one holding `offset` (to skip a missing file).
@@ -279,12 +296,14 @@ impl ConsumeQueue {
                 Some(p) => {
                     self.files.truncate_from(last.from_offset() + p)?;
                     if last_valid_end >= 0 || p == 0 {
-                        self.max_physic_offset.store(last_valid_end, Ordering::Release);
+                        self.max_physic_offset
+                            .store(last_valid_end, Ordering::Release);
                     }
                 }
                 None => {
                     if last_valid_end >= 0 {
-                        self.max_physic_offset.store(last_valid_end, Ordering::Release);
+                        self.max_physic_offset
+                            .store(last_valid_end, Ordering::Release);
                     }
                 }
             }
@@ -400,7 +419,11 @@ mod tests {
         assert_eq!(cq.max_offset(), 10);
         assert_eq!(cq.files().file_count(), 3);
         assert_eq!(cq.unit(6).unwrap().phys_offset, 600);
-        assert_eq!(cq.units_from(5, 10).unwrap().len(), 3, "stops at the file end");
+        assert_eq!(
+            cq.units_from(5, 10).unwrap().len(),
+            3,
+            "stops at the file end"
+        );
         assert_eq!(cq.max_physic_offset(), 1000);
         drop(cq);
 

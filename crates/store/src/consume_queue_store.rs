@@ -21,7 +21,9 @@ pub struct ConsumeQueueStore {
 
 impl std::fmt::Debug for ConsumeQueueStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsumeQueueStore").field("root", &self.root).finish()
+        f.debug_struct("ConsumeQueueStore")
+            .field("root", &self.root)
+            .finish()
     }
 }
 
@@ -58,9 +60,18 @@ impl ConsumeQueueStore {
                 if !q.path().is_dir() {
                     continue;
                 }
-                let cq = ConsumeQueue::new(self.root.clone(), &topic, qid, self.file_size, self.observer.clone());
+                let cq = ConsumeQueue::new(
+                    self.root.clone(),
+                    &topic,
+                    qid,
+                    self.file_size,
+                    self.observer.clone(),
+                );
                 cq.load()?;
-                table.entry(topic.clone()).or_default().insert(qid, Arc::new(cq));
+                table
+                    .entry(topic.clone())
+                    .or_default()
+                    .insert(qid, Arc::new(cq));
             }
         }
         *self.queues.write() = table;
@@ -99,7 +110,11 @@ impl ConsumeQueueStore {
     }
 
     pub fn all(&self) -> Vec<Arc<ConsumeQueue>> {
-        self.queues.read().values().flat_map(|m| m.values().cloned()).collect()
+        self.queues
+            .read()
+            .values()
+            .flat_map(|m| m.values().cloned())
+            .collect()
     }
 
     pub fn topic_queues(&self, topic: &str) -> Vec<Arc<ConsumeQueue>> {
@@ -116,14 +131,23 @@ impl ConsumeQueueStore {
 
     /// The largest commit-log end any queue covers (−1 when all are empty).
     pub fn max_physic_offset(&self) -> i64 {
-        self.all().iter().map(|q| q.max_physic_offset()).max().unwrap_or(-1)
+        self.all()
+            .iter()
+            .map(|q| q.max_physic_offset())
+            .max()
+            .unwrap_or(-1)
     }
 
     /// Next queue offset per queue (for the commit log's offset table).
     pub fn queue_offset_table(&self) -> HashMap<String, HashMap<i32, i64>> {
         let r = self.queues.read();
         r.iter()
-            .map(|(t, m)| (t.clone(), m.iter().map(|(q, cq)| (*q, cq.max_offset())).collect()))
+            .map(|(t, m)| {
+                (
+                    t.clone(),
+                    m.iter().map(|(q, cq)| (*q, cq.max_offset())).collect(),
+                )
+            })
             .collect()
     }
 
@@ -173,7 +197,9 @@ impl ConsumeQueueStore {
         match std::fs::remove_dir(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "could not remove topic directory"),
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "could not remove topic directory")
+            }
         }
         Ok(true)
     }

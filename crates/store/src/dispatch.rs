@@ -26,7 +26,10 @@ pub type ArrivalListener = Arc<dyn Fn(&str, i32, i64) + Send + Sync>;
 /// The consume-queue tags code of a record: Java hash of TAGS, or the delivery time for delay-level messages.
 pub fn tags_code_of(v: &RecordView<'_>, delay_levels_ms: &[i64]) -> i64 {
     if v.topic == SCHEDULE_TOPIC {
-        let level = v.property(DELAY).and_then(|d| d.trim().parse::<i64>().ok()).unwrap_or(0);
+        let level = v
+            .property(DELAY)
+            .and_then(|d| d.trim().parse::<i64>().ok())
+            .unwrap_or(0);
         if level > 0 && !delay_levels_ms.is_empty() {
             let idx = (level as usize).min(delay_levels_ms.len()) - 1;
             return v.store_timestamp + delay_levels_ms[idx];
@@ -54,7 +57,9 @@ pub struct Dispatcher {
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dispatcher").field("reput_from", &self.reput_from()).finish()
+        f.debug_struct("Dispatcher")
+            .field("reput_from", &self.reput_from())
+            .finish()
     }
 }
 
@@ -124,11 +129,12 @@ impl Dispatcher {
         cache: &mut Option<Arc<crate::consume_queue::ConsumeQueue>>,
     ) -> StoreResult<Option<i64>> {
         let mut new_max = None;
-        if matches!(v.transaction_type(), TransactionType::NotType | TransactionType::Commit) {
+        if matches!(
+            v.transaction_type(),
+            TransactionType::NotType | TransactionType::Commit
+        ) {
             let cq = match cache {
-                Some(c) if c.queue_id() == v.queue_id && c.topic() == v.topic => {
-                    c.clone()
-                }
+                Some(c) if c.queue_id() == v.queue_id && c.topic() == v.topic => c.clone(),
                 _ => {
                     let c = self.queues.find_or_create(v.topic, v.queue_id);
                     *cache = Some(c.clone());
@@ -147,7 +153,8 @@ impl Dispatcher {
         if let Some(index) = &self.index {
             index.build_index(v)?;
         }
-        self.last_dispatched_ts.store(v.store_timestamp, Ordering::Release);
+        self.last_dispatched_ts
+            .store(v.store_timestamp, Ordering::Release);
         Ok(new_max)
     }
 
@@ -225,7 +232,11 @@ impl Dispatcher {
 
     fn report_stall(&self, at: i64, why: &str) {
         if self.stalled_at.swap(at, Ordering::AcqRel) != at {
-            tracing::error!(offset = at, reason = why, "dispatch stalled at an unreadable record");
+            tracing::error!(
+                offset = at,
+                reason = why,
+                "dispatch stalled at an unreadable record"
+            );
         }
     }
 

@@ -185,7 +185,9 @@ impl CommitLogFlusher {
     /// watch channel every few ms so the deadline is noticed.
     pub async fn wait_async(&self, offset: i64, timeout: Duration) -> bool {
         self.request(offset);
-        self.flushed.wait_async(offset, Instant::now() + timeout).await
+        self.flushed
+            .wait_async(offset, Instant::now() + timeout)
+            .await
     }
 }
 
@@ -230,7 +232,8 @@ impl LogicsFlusher {
 
     pub fn run(&self) {
         while !self.stop.load(Ordering::Acquire) {
-            self.signal.wait(Duration::from_millis(self.interval_ms.max(1)));
+            self.signal
+                .wait(Duration::from_millis(self.interval_ms.max(1)));
             if self.stop.load(Ordering::Acquire) {
                 break;
             }

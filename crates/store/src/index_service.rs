@@ -66,7 +66,10 @@ impl IndexService {
                 for e in rd {
                     let e = e.map_err(|e| StoreError::io(&self.dir, e))?;
                     let name = e.file_name().to_string_lossy().into_owned();
-                    if name.len() == 17 && name.bytes().all(|b| b.is_ascii_digit()) && e.path().is_file() {
+                    if name.len() == 17
+                        && name.bytes().all(|b| b.is_ascii_digit())
+                        && e.path().is_file()
+                    {
                         names.push(name);
                     }
                 }
@@ -78,7 +81,12 @@ impl IndexService {
         let mut files = Vec::new();
         for n in names {
             let path = self.dir.join(&n);
-            match IndexFile::open(path.clone(), self.slot_num, self.index_num, self.observer.clone()) {
+            match IndexFile::open(
+                path.clone(),
+                self.slot_num,
+                self.index_num,
+                self.observer.clone(),
+            ) {
                 Ok(f) => files.push(Arc::new(f)),
                 Err(StoreError::BadFileSize { .. }) => {
                     tracing::warn!(path = %path.display(), "index file of the wrong size, deleting (it is rebuilt)");
@@ -99,7 +107,11 @@ impl IndexService {
         while let Some(last) = files.last() {
             let h = last.header();
             if h.index_count > 1 && h.end_phy_offset >= cl_end {
-                rebuild_from = Some(if h.begin_phy_offset >= 0 { h.begin_phy_offset.min(cl_end) } else { 0 });
+                rebuild_from = Some(if h.begin_phy_offset >= 0 {
+                    h.begin_phy_offset.min(cl_end)
+                } else {
+                    0
+                });
                 last.destroy()?;
                 files.pop();
             } else {
@@ -187,7 +199,14 @@ impl IndexService {
     }
 
     /// Looks `topic#key` up in the files overlapping [begin, end], newest first, up to `max` offsets.
-    pub fn query(&self, topic: &str, key: &str, max: usize, begin: i64, end: i64) -> QueryOffsetResult {
+    pub fn query(
+        &self,
+        topic: &str,
+        key: &str,
+        max: usize,
+        begin: i64,
+        end: i64,
+    ) -> QueryOffsetResult {
         let files = self.files.read().clone();
         let mut res = QueryOffsetResult::default();
         if let Some(last) = files.last() {

@@ -28,7 +28,7 @@ pub mod signal;
 pub mod status;
 
 pub use clean::CleanReport;
-pub use config::{BrokerRole, FlushDiskType, StoreConfig};
+pub use config::{BrokerRole, CommitLogWriteMode, FlushDiskType, StoreConfig};
 pub use dispatch::ArrivalListener;
 pub use env::{Clock, DiskUsage, FakeClock, FakeDiskUsage, FlushObserver, StoreEnv, SystemClock};
 pub use error::{StoreError, StoreResult};
@@ -36,6 +36,6 @@ pub use message_store::MessageStore;
 pub use query::TagFilter;
 pub use recovery::RecoveryReport;
 pub use status::{
-    BoundaryType, GetMessageResult, GetMessageStatus, PutMessageResult, PutMessageStatus, QueryMessageResult,
-    StoreStats,
+    BoundaryType, GetMessageResult, GetMessageStatus, PutMessageResult, PutMessageStatus,
+    QueryMessageResult, StoreStats,
 };

@@ -72,14 +72,18 @@ impl MappedFileQueue {
                 tracing::warn!(path = %path.display(), "ignoring file with a non-offset name");
                 continue;
             }
-            let off = name.parse::<u64>().map_err(|_| StoreError::BadFileName(path.clone()))?;
+            let off = name
+                .parse::<u64>()
+                .map_err(|_| StoreError::BadFileName(path.clone()))?;
             names.push((off, path));
         }
         names.sort();
         let mut files = Vec::with_capacity(names.len());
         let count = names.len();
         for (i, (off, path)) in names.into_iter().enumerate() {
-            let len = std::fs::metadata(&path).map_err(|e| StoreError::io(&path, e))?.len();
+            let len = std::fs::metadata(&path)
+                .map_err(|e| StoreError::io(&path, e))?
+                .len();
             if len == 0 && i + 1 == count {
                 tracing::warn!(path = %path.display(), "deleting empty last file");
                 std::fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
@@ -88,7 +92,10 @@ impl MappedFileQueue {
             if off % self.file_size != 0 {
                 return Err(StoreError::NotContiguous {
                     dir: self.dir.clone(),
-                    detail: format!("{} is not a multiple of the file size {}", off, self.file_size),
+                    detail: format!(
+                        "{} is not a multiple of the file size {}",
+                        off, self.file_size
+                    ),
                 });
             }
             let mf = MappedFile::open(path, off, self.file_size, self.observer.clone())?;
@@ -104,7 +111,8 @@ impl MappedFileQueue {
             files.push(Arc::new(mf));
         }
         if let Some(first) = files.first() {
-            self.flushed_where.store(first.from_offset(), Ordering::Release);
+            self.flushed_where
+                .store(first.from_offset(), Ordering::Release);
         }
         *self.files.write() = files;
         Ok(())
@@ -133,7 +141,9 @@ impl MappedFileQueue {
 
     /// Absolute end of the written data.
     pub fn max_offset(&self) -> u64 {
-        self.last().map(|f| f.from_offset() + f.wrote_pos()).unwrap_or(0)
+        self.last()
+            .map(|f| f.from_offset() + f.wrote_pos())
+            .unwrap_or(0)
     }
 
     pub fn flushed_where(&self) -> u64 {
@@ -160,7 +170,12 @@ impl MappedFileQueue {
             None => {
                 create_dir_durable(&self.dir)?;
                 let path = self.dir.join(offset_file_name(from));
-                Arc::new(MappedFile::create(path, from, self.file_size, self.observer.clone())?)
+                Arc::new(MappedFile::create(
+                    path,
+                    from,
+                    self.file_size,
+                    self.observer.clone(),
+                )?)
             }
         };
         files.push(mf.clone());
@@ -170,7 +185,12 @@ impl MappedFileQueue {
     /// Creates the file that will start at `from` ahead of time (off the append path), so the append that needs
     /// it does not wait for allocation. A crash leaves it as an empty last file, which recovery removes.
     pub fn preallocate(&self, from: u64) -> StoreResult<()> {
-        if self.spare.lock().as_ref().is_some_and(|s| s.from_offset() == from) {
+        if self
+            .spare
+            .lock()
+            .as_ref()
+            .is_some_and(|s| s.from_offset() == from)
+        {
             return Ok(());
         }
         if self.last().is_some_and(|l| l.from_offset() >= from) {
@@ -218,8 +238,10 @@ impl MappedFileQueue {
     pub fn flush(&self, least_pages: u32) -> StoreResult<u64> {
         loop {
             let at = self.flushed_where();
-            let Some(f) = self.find(at).or_else(|| self.last().filter(|l| at == l.from_offset() + self.file_size))
-            else {
+            let Some(f) = self.find(at).or_else(|| {
+                self.last()
+                    .filter(|l| at == l.from_offset() + self.file_size)
+            }) else {
                 return Ok(at);
             };
             let pos = f.flush(least_pages)?;
@@ -297,7 +319,9 @@ impl MappedFileQueue {
         match std::fs::remove_dir(&self.dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(dir = %self.dir.display(), error = %e, "could not remove directory"),
+            Err(e) => {
+                tracing::warn!(dir = %self.dir.display(), error = %e, "could not remove directory")
+            }
         }
         self.flushed_where.store(0, Ordering::Release);
         Ok(())

@@ -139,8 +139,12 @@ impl MessageStore {
             ))
         });
         commit_log.load()?;
+        commit_log.set_write_through(config.commit_log_write_through());
         queues.load()?;
-        let checkpoint = Arc::new(StoreCheckpoint::open(config.checkpoint_path(), observer.clone())?);
+        let checkpoint = Arc::new(StoreCheckpoint::open(
+            config.checkpoint_path(),
+            observer.clone(),
+        )?);
         if let Some(i) = &index {
             i.load()?;
         }
@@ -231,7 +235,9 @@ impl MessageStore {
         let l = self.logics_flusher.clone();
         threads.push(spawn("ferrocket-flush-cq", Box::new(move || l.run()))?);
         let c = self.cleaner.clone();
-        let first = FIRST_CLEAN_DELAY.min(Duration::from_millis(self.config.clean_resource_interval.max(10) * 6));
+        let first = FIRST_CLEAN_DELAY.min(Duration::from_millis(
+            self.config.clean_resource_interval.max(10) * 6,
+        ));
         threads.push(spawn("ferrocket-clean", Box::new(move || c.run(first)))?);
         Ok(())
     }
@@ -307,7 +313,9 @@ impl MessageStore {
 
     fn finish_blocking(&self, mut r: PutMessageResult) -> PutMessageResult {
         if let Some(off) = r.flush_wait_offset {
-            if !self.wait_flushed_blocking(off, Duration::from_millis(self.config.sync_flush_timeout)) {
+            if !self
+                .wait_flushed_blocking(off, Duration::from_millis(self.config.sync_flush_timeout))
+            {
                 r.status = PutMessageStatus::FlushDiskTimeout;
             }
         }
@@ -327,7 +335,10 @@ impl MessageStore {
 
     async fn finish_async(&self, mut r: PutMessageResult) -> PutMessageResult {
         if let Some(off) = r.flush_wait_offset {
-            if !self.wait_flushed(off, Duration::from_millis(self.config.sync_flush_timeout)).await {
+            if !self
+                .wait_flushed(off, Duration::from_millis(self.config.sync_flush_timeout))
+                .await
+            {
                 r.status = PutMessageStatus::FlushDiskTimeout;
             }
         }
@@ -375,12 +386,23 @@ impl MessageStore {
                 self.counters.put_failures.fetch_add(1, Ordering::Relaxed);
                 return PutMessageResult::failed(
                     PutMessageStatus::PropertiesSizeExceeded,
-                    format!("properties of {} bytes exceed {}", v.properties.len(), MAX_PROPERTIES_LEN),
+                    format!(
+                        "properties of {} bytes exceed {}",
+                        v.properties.len(),
+                        MAX_PROPERTIES_LEN
+                    ),
                 );
             }
-            let max_topic = if v.topic.starts_with("%RETRY%") { 255 } else { 127 };
+            let max_topic = if v.topic.starts_with("%RETRY%") {
+                255
+            } else {
+                127
+            };
             if v.topic.is_empty() || v.topic.len() > max_topic {
-                return illegal(format!("topic length {} not in 1..={max_topic}", v.topic.len()));
+                return illegal(format!(
+                    "topic length {} not in 1..={max_topic}",
+                    v.topic.len()
+                ));
             }
             let t_off = v.topic.as_ptr() as usize - buf.as_ptr() as usize;
             if metas.is_empty() {
@@ -397,21 +419,31 @@ impl MessageStore {
             });
             p += v.total_size as usize;
             if !batch && p < buf.len() {
-                return illegal("put_message takes exactly one record (use put_messages for a batch)".into());
+                return illegal(
+                    "put_message takes exactly one record (use put_messages for a batch)".into(),
+                );
             }
         }
         if metas.is_empty() {
             return illegal("empty message".into());
         }
-        let appended = match self.commit_log.append(&mut buf, topic_range, queue_id, &metas) {
+        let appended = match self
+            .commit_log
+            .append(&mut buf, topic_range, queue_id, &metas)
+        {
             Ok(a) => a,
             Err(StoreError::TooLarge { len, file_size }) => {
-                return illegal(format!("{len} bytes cannot fit in a commit-log file of {file_size} bytes"))
+                return illegal(format!(
+                    "{len} bytes cannot fit in a commit-log file of {file_size} bytes"
+                ))
             }
             Err(e) => {
                 self.counters.put_failures.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %e, "append failed");
-                return PutMessageResult::failed(PutMessageStatus::CreateMappedFileFailed, e.to_string());
+                return PutMessageResult::failed(
+                    PutMessageStatus::CreateMappedFileFailed,
+                    e.to_string(),
+                );
             }
         };
         self.dispatcher.wake();
@@ -425,8 +457,12 @@ impl MessageStore {
             }
             FlushDiskType::AsyncFlush => None,
         };
-        self.counters.put_times.fetch_add(metas.len() as u64, Ordering::Relaxed);
-        self.counters.put_bytes.fetch_add(appended.wrote_bytes as u64, Ordering::Relaxed);
+        self.counters
+            .put_times
+            .fetch_add(metas.len() as u64, Ordering::Relaxed);
+        self.counters
+            .put_bytes
+            .fetch_add(appended.wrote_bytes as u64, Ordering::Relaxed);
         PutMessageResult {
             status: PutMessageStatus::PutOk,
             phys_offset: appended.phys_offset,
@@ -435,7 +471,10 @@ impl MessageStore {
             msg_num: metas.len() as i32,
             store_timestamp: appended.store_timestamp,
             batch_phys_offsets: if batch {
-                metas.iter().map(|m| appended.phys_offset + m.start as i64).collect()
+                metas
+                    .iter()
+                    .map(|m| appended.phys_offset + m.start as i64)
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -570,7 +609,11 @@ impl MessageStore {
                 tracing::warn!(error = %e, "could not sync the store directory");
             }
         } else {
-            tracing::warn!(caught_up, flushed, "unclean shutdown: keeping the abort file");
+            tracing::warn!(
+                caught_up,
+                flushed,
+                "unclean shutdown: keeping the abort file"
+            );
         }
         self.lock_file.lock().take();
     }

@@ -67,7 +67,8 @@ impl MessageStore {
                 if res.messages.len() >= max_msgs || scanned >= scan_limit {
                     break 'outer;
                 }
-                if !res.messages.is_empty() && res.total_bytes + u.size.max(0) as usize > max_bytes {
+                if !res.messages.is_empty() && res.total_bytes + u.size.max(0) as usize > max_bytes
+                {
                     break 'outer;
                 }
                 scanned += 1;
@@ -108,7 +109,9 @@ impl MessageStore {
         }
         res.next_begin_offset = next;
         if last_phys >= 0 && self.total_ram > 0 {
-            let mem_limit = self.total_ram as f64 * self.config.access_message_in_memory_max_ratio as f64 / 100.0;
+            let mem_limit = self.total_ram as f64
+                * self.config.access_message_in_memory_max_ratio as f64
+                / 100.0;
             res.suggest_pull_from_slave = (cl_max - last_phys) as f64 > mem_limit;
         }
         if res.status == GetMessageStatus::Found {
@@ -119,12 +122,18 @@ impl MessageStore {
 
     /// Next offset to be written in (topic, queue); 0 for an unknown queue.
     pub fn max_offset_in_queue(&self, topic: &str, queue_id: i32) -> i64 {
-        self.queues.find(topic, queue_id).map(|q| q.max_offset()).unwrap_or(0)
+        self.queues
+            .find(topic, queue_id)
+            .map(|q| q.max_offset())
+            .unwrap_or(0)
     }
 
     /// First readable offset of (topic, queue); 0 for an unknown queue.
     pub fn min_offset_in_queue(&self, topic: &str, queue_id: i32) -> i64 {
-        self.queues.find(topic, queue_id).map(|q| q.min_offset()).unwrap_or(0)
+        self.queues
+            .find(topic, queue_id)
+            .map(|q| q.min_offset())
+            .unwrap_or(0)
     }
 
     fn unit_store_time(&self, cq: &ConsumeQueue, offset: i64) -> Option<i64> {
@@ -139,7 +148,13 @@ impl MessageStore {
     /// `Lower`: the first offset whose store time is ≥ `timestamp`; `Upper`: the last offset whose store time is
     /// ≤ `timestamp`. Before the first message → min offset; after the last → max offset (Lower) or the last
     /// message's offset (Upper).
-    pub fn offset_by_time(&self, topic: &str, queue_id: i32, timestamp: i64, boundary: BoundaryType) -> i64 {
+    pub fn offset_by_time(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        timestamp: i64,
+        boundary: BoundaryType,
+    ) -> i64 {
         let Some(cq) = self.queues.find(topic, queue_id) else {
             return 0;
         };
@@ -194,7 +209,9 @@ impl MessageStore {
     pub fn earliest_message_time_in_queue(&self, topic: &str, queue_id: i32) -> Option<i64> {
         let cq = self.queues.find(topic, queue_id)?;
         let max = cq.max_offset();
-        (cq.min_offset()..max).take(64).find_map(|o| self.unit_store_time(&cq, o))
+        (cq.min_offset()..max)
+            .take(64)
+            .find_map(|o| self.unit_store_time(&cq, o))
     }
 
     /// Store time of the first message in the commit log.
@@ -229,7 +246,14 @@ impl MessageStore {
 
     /// Messages whose `topic#key` index entry matches (hash match; the caller checks the real key) with store
     /// time in [begin, end], up to `max` (QUERY_MESSAGE).
-    pub fn query_message(&self, topic: &str, key: &str, max: usize, begin: i64, end: i64) -> QueryMessageResult {
+    pub fn query_message(
+        &self,
+        topic: &str,
+        key: &str,
+        max: usize,
+        begin: i64,
+        end: i64,
+    ) -> QueryMessageResult {
         let Some(index) = &self.index else {
             return QueryMessageResult::default();
         };
@@ -241,7 +265,9 @@ impl MessageStore {
         };
         for phys in r.phys_offsets {
             if let Some(b) = self.message_by_phys_offset(phys) {
-                let same_topic = RecordView::parse(&b).map(|v| v.topic == topic).unwrap_or(false);
+                let same_topic = RecordView::parse(&b)
+                    .map(|v| v.topic == topic)
+                    .unwrap_or(false);
                 if same_topic {
                     out.messages.push(b);
                     out.phys_offsets.push(phys);

@@ -95,7 +95,9 @@ impl Recovery<'_> {
         let scan_from = files[start_idx].from_offset() as i64;
         drop(files);
 
-        let end = self.commit_log.recover_from(start_idx, self.check_crc, |_| {})?;
+        let end = self
+            .commit_log
+            .recover_from(start_idx, self.check_crc, |_| {})?;
         self.queues.truncate_dirty(end)?;
         let mut redispatch_from = scan_from;
         if let Some(index) = self.index {
@@ -112,8 +114,10 @@ impl Recovery<'_> {
                 "recovery could not re-dispatch the whole log"
             );
         }
-        self.commit_log.set_queue_offsets(self.queues.queue_offset_table());
-        self.queues.correct_min_offsets(self.commit_log.min_offset());
+        self.commit_log
+            .set_queue_offsets(self.queues.queue_offset_table());
+        self.queues
+            .correct_min_offsets(self.commit_log.min_offset());
         Ok(RecoveryReport {
             abnormal,
             scan_from,

@@ -40,7 +40,10 @@ impl PutMessageStatus {
     pub fn is_stored(&self) -> bool {
         matches!(
             self,
-            Self::PutOk | Self::FlushDiskTimeout | Self::FlushSlaveTimeout | Self::SlaveNotAvailable
+            Self::PutOk
+                | Self::FlushDiskTimeout
+                | Self::FlushSlaveTimeout
+                | Self::SlaveNotAvailable
         )
     }
 }

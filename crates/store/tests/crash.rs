@@ -95,7 +95,10 @@ fn child_main() {
         _ => FlushDiskType::AsyncFlush,
     };
     let acks = PathBuf::from(std::env::var("FERROCKET_CRASH_ACKS").expect("acks"));
-    let cycle: u64 = std::env::var("FERROCKET_CRASH_CYCLE").expect("cycle").parse().expect("cycle");
+    let cycle: u64 = std::env::var("FERROCKET_CRASH_CYCLE")
+        .expect("cycle")
+        .parse()
+        .expect("cycle");
     let mut env = StoreEnv::default();
     if let Ok(shadow) = std::env::var("FERROCKET_CRASH_SHADOW") {
         env.flush_observer = Some(Arc::new(ShadowObserver {
@@ -110,7 +113,11 @@ fn child_main() {
             let acks = acks.clone();
             std::thread::spawn(move || {
                 let mut rng = rand::rngs::StdRng::seed_from_u64(cycle * 1000 + t as u64);
-                let mut ack = OpenOptions::new().append(true).create(true).open(&acks).expect("ack file");
+                let mut ack = OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&acks)
+                    .expect("ack file");
                 for seq in 0u64.. {
                     let pad = rng.gen_range(10..3000);
                     let mut body = format!("c{cycle}-t{t}-s{seq}-").into_bytes();
@@ -123,7 +130,10 @@ fn child_main() {
                         continue;
                     }
                     let crc = crc32fast::hash(&body) & 0x7FFF_FFFF;
-                    let line = format!("{} {} {} {} {} {}\n", r.phys_offset, r.wrote_bytes, crc, cycle, t, seq);
+                    let line = format!(
+                        "{} {} {} {} {} {}\n",
+                        r.phys_offset, r.wrote_bytes, crc, cycle, t, seq
+                    );
                     ack.write_all(line.as_bytes()).expect("ack write");
                 }
             })
@@ -178,20 +188,27 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Opens the store at `root` after a crash and checks it. Returns the number of records in the log.
 fn verify(root: &Path, mode: FlushDiskType, acks: &[Ack], what: &str) -> usize {
-    let store = MessageStore::open(config(root, mode)).unwrap_or_else(|e| panic!("{what}: open failed: {e}"));
+    let store = MessageStore::open(config(root, mode))
+        .unwrap_or_else(|e| panic!("{what}: open failed: {e}"));
     let rep = store.recovery_report();
     assert!(rep.abnormal, "{what}: abort file must mark the crash");
     // 1. Every acknowledged append is there and intact.
     for a in acks {
-        let m = store
-            .message_by_phys_offset(a.phys)
-            .unwrap_or_else(|| panic!("{what}: acked append {a:?} missing (log end {})", store.commit_log_max_offset()));
+        let m = store.message_by_phys_offset(a.phys).unwrap_or_else(|| {
+            panic!(
+                "{what}: acked append {a:?} missing (log end {})",
+                store.commit_log_max_offset()
+            )
+        });
         let v = RecordView::parse(&m).unwrap();
         assert_eq!(v.total_size as i64, a.len, "{what}: {a:?}");
         assert!(v.crc_ok(), "{what}: CRC of {a:?}");
         assert_eq!(v.body_crc, a.crc, "{what}: {a:?}");
         let prefix = format!("c{}-t{}-s{}-", a.cycle, a.thread, a.seq);
-        assert!(v.body.starts_with(prefix.as_bytes()), "{what}: body of {a:?}");
+        assert!(
+            v.body.starts_with(prefix.as_bytes()),
+            "{what}: body of {a:?}"
+        );
     }
     // 2. Per thread, acked appends are in log order.
     let mut last: HashMap<(u64, u64), (u64, i64)> = HashMap::new();
@@ -210,7 +227,9 @@ fn verify(root: &Path, mode: FlushDiskType, acks: &[Ack], what: &str) -> usize {
     let mut per_queue: HashMap<i32, Vec<(i64, i64)>> = HashMap::new();
     let mut records = 0usize;
     while off < end {
-        let chunk = store.read_commit_log_raw(off, usize::MAX).unwrap_or_else(|| panic!("{what}: no data at {off}"));
+        let chunk = store
+            .read_commit_log_raw(off, usize::MAX)
+            .unwrap_or_else(|| panic!("{what}: no data at {off}"));
         let mut p = 0usize;
         while p < chunk.len() {
             match RecordView::parse(&chunk[p..]) {
@@ -218,7 +237,10 @@ fn verify(root: &Path, mode: FlushDiskType, acks: &[Ack], what: &str) -> usize {
                     assert_eq!(v.physical_offset, off + p as i64, "{what}");
                     assert!(v.crc_ok(), "{what}: CRC at {}", v.physical_offset);
                     assert_eq!(v.topic, TOPIC);
-                    per_queue.entry(v.queue_id).or_default().push((v.queue_offset, v.physical_offset));
+                    per_queue
+                        .entry(v.queue_id)
+                        .or_default()
+                        .push((v.queue_offset, v.physical_offset));
                     records += 1;
                     p += v.total_size as usize;
                 }
@@ -240,11 +262,20 @@ fn verify(root: &Path, mode: FlushDiskType, acks: &[Ack], what: &str) -> usize {
         let min = store.min_offset_in_queue(TOPIC, *q);
         let max = store.max_offset_in_queue(TOPIC, *q);
         assert_eq!(min, 0, "{what}: nothing deleted in this test");
-        assert_eq!(max as usize, recs.len(), "{what}: queue {q} has {max} units for {} records", recs.len());
+        assert_eq!(
+            max as usize,
+            recs.len(),
+            "{what}: queue {q} has {max} units for {} records",
+            recs.len()
+        );
         let mut at = 0i64;
         while at < max {
             let g = store.get_message(TOPIC, *q, at, 256, usize::MAX, None);
-            assert!(!g.messages.is_empty(), "{what}: queue {q} offset {at}: {:?}", g.status);
+            assert!(
+                !g.messages.is_empty(),
+                "{what}: queue {q} offset {at}: {:?}",
+                g.status
+            );
             for (m, qo) in g.messages.iter().zip(&g.queue_offsets) {
                 let v = RecordView::parse(m).unwrap();
                 assert_eq!(v.queue_offset, *qo, "{what}");
@@ -259,7 +290,11 @@ fn verify(root: &Path, mode: FlushDiskType, acks: &[Ack], what: &str) -> usize {
 }
 
 fn run_mode(mode: FlushDiskType, cycles: usize, seed: u64) {
-    let name = if mode == FlushDiskType::SyncFlush { "sync" } else { "async" };
+    let name = if mode == FlushDiskType::SyncFlush {
+        "sync"
+    } else {
+        "async"
+    };
     let base = tempfile::tempdir().unwrap();
     let root = base.path().join("store");
     let exe = std::env::current_exe().unwrap();
@@ -291,18 +326,35 @@ fn run_mode(mode: FlushDiskType, cycles: usize, seed: u64) {
         all_acks.extend(&acks);
 
         // Recovery after SIGKILL: page cache kept, so every acked append (either mode) must be there.
-        let records = verify(&root, mode, &all_acks, &format!("{name} cycle {cycle} (SIGKILL)"));
+        let records = verify(
+            &root,
+            mode,
+            &all_acks,
+            &format!("{name} cycle {cycle} (SIGKILL)"),
+        );
         // Power cut: only what was msynced survives.
         std::fs::write(shadow.join("abort"), b"crash").unwrap();
-        let durable: Vec<Ack> = if mode == FlushDiskType::SyncFlush { all_acks.clone() } else { Vec::new() };
-        let shadow_records = verify(&shadow, mode, &durable, &format!("{name} cycle {cycle} (power cut)"));
+        let durable: Vec<Ack> = if mode == FlushDiskType::SyncFlush {
+            all_acks.clone()
+        } else {
+            Vec::new()
+        };
+        let shadow_records = verify(
+            &shadow,
+            mode,
+            &durable,
+            &format!("{name} cycle {cycle} (power cut)"),
+        );
         assert!(shadow_records <= records);
         println!(
             "crash {name} cycle {cycle}: killed after {ms} ms, {} acked this run, {records} records after recovery, \
              {shadow_records} after simulated power cut",
             acks.len()
         );
-        assert!(!acks.is_empty() || cycle > 0, "the writer made no progress in {ms} ms");
+        assert!(
+            !acks.is_empty() || cycle > 0,
+            "the writer made no progress in {ms} ms"
+        );
         std::fs::remove_dir_all(&shadow).unwrap();
     }
 }
@@ -313,7 +365,10 @@ fn main() {
         return;
     }
     // `cargo test` passes libtest flags; a filter that excludes "crash" skips this binary's work.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     if !args.is_empty() && !args.iter().any(|a| "crash".contains(a.as_str())) {
         return;
     }

@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use common::*;
 use ferrocket_store::env::local_hour;
-use ferrocket_store::{
-    FakeClock, FakeDiskUsage, GetMessageStatus, MessageStore, PutMessageStatus, StoreEnv, SystemClock,
-};
 use ferrocket_store::Clock;
+use ferrocket_store::{
+    FakeClock, FakeDiskUsage, GetMessageStatus, MessageStore, PutMessageStatus, StoreEnv,
+    SystemClock,
+};
 
 const HOUR: i64 = 3_600_000;
 
@@ -31,12 +32,21 @@ fn expired_files_go_at_delete_when_or_under_disk_pressure_and_disk_full_refuses_
     let store = MessageStore::open_with(cfg.clone(), env).unwrap();
     let body = vec![3u8; 1000];
     for i in 0..300 {
-        let r = store.put_message(record("RT", 0, &body, &props(&[("KEYS", &format!("k{i}"))])));
+        let r = store.put_message(record(
+            "RT",
+            0,
+            &body,
+            &props(&[("KEYS", &format!("k{i}"))]),
+        ));
         assert!(r.is_ok());
     }
     assert!(store.wait_dispatched_blocking(store.commit_log_max_offset(), Duration::from_secs(5)));
     let cl_files = || std::fs::read_dir(cfg.commit_log_dir()).unwrap().count();
-    let cq_files = || std::fs::read_dir(cfg.consume_queue_dir().join("RT/0")).unwrap().count();
+    let cq_files = || {
+        std::fs::read_dir(cfg.consume_queue_dir().join("RT/0"))
+            .unwrap()
+            .count()
+    };
     let index_files = || std::fs::read_dir(cfg.index_dir()).unwrap().count();
     let (cl0, cq0, ix0) = (cl_files(), cq_files(), index_files());
     assert!(cl0 >= 5 && cq0 >= 3 && ix0 >= 1, "{cl0} {cq0} {ix0}");
@@ -67,7 +77,10 @@ fn expired_files_go_at_delete_when_or_under_disk_pressure_and_disk_full_refuses_
     assert!(cq_files() < cq0);
     let min = store.min_offset_in_queue("RT", 0);
     assert!(min > 0, "queue min offset advanced past deleted data");
-    assert_eq!(store.commit_log_min_offset() % cfg.mapped_file_size_commit_log as i64, 0);
+    assert_eq!(
+        store.commit_log_min_offset() % cfg.mapped_file_size_commit_log as i64,
+        0
+    );
     let g = store.get_message("RT", 0, 0, 8, 1 << 20, None);
     assert_eq!(g.status, GetMessageStatus::OffsetTooSmall);
     assert_eq!(g.next_begin_offset, min);

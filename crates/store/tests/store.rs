@@ -14,7 +14,8 @@ use ferrocket_store::{
 };
 
 /// storage-format.md §3.4: the record bytes, and the consume-queue unit the store must build for it.
-const VECTOR: &str = "0000007D DAA320A7 3610A686 00000000 00000000 0000000000000000 0000000000000000 00000000
+const VECTOR: &str =
+    "0000007D DAA320A7 3610A686 00000000 00000000 0000000000000000 0000000000000000 00000000
 0000018BCFE56800 C0A8000A 0000C350 0000018BCFE5687B C0A80014 00002A9F 00000000
 0000000000000000 00000005 68656C6C6F 09 546F70696354657374
 0014 54414753 01 54616741 02 57414954 01 74727565 02";
@@ -40,13 +41,21 @@ fn reads_a_store_directory_written_with_the_spec_test_vector() {
     let r = store.get_message("TopicTest", 0, 0, 32, 1 << 20, None);
     assert_eq!(r.status, GetMessageStatus::Found);
     assert_eq!(r.messages.len(), 1);
-    assert_eq!(&r.messages[0][..], &rec[..], "the record comes back byte for byte");
+    assert_eq!(
+        &r.messages[0][..],
+        &rec[..],
+        "the record comes back byte for byte"
+    );
     assert_eq!((r.min_offset, r.max_offset, r.next_begin_offset), (0, 1, 1));
     let v = RecordView::parse(&r.messages[0]).unwrap();
     assert_eq!(v.offset_msg_id(), "C0A8001400002A9F0000000000000000");
     store.shutdown();
     // The consume queue the recovery dispatch built holds exactly the spec's unit.
-    let cq = std::fs::read(cfg.consume_queue_dir().join("TopicTest/0/00000000000000000000")).unwrap();
+    let cq = std::fs::read(
+        cfg.consume_queue_dir()
+            .join("TopicTest/0/00000000000000000000"),
+    )
+    .unwrap();
     assert_eq!(cq.len() as u64, cfg.mapped_file_size_consume_queue);
     assert_eq!(hex(&cq[..20]), VECTOR_UNIT.replace(' ', ""));
     assert!(cq[20..40].iter().all(|&b| b == 0));
@@ -55,7 +64,12 @@ fn reads_a_store_directory_written_with_the_spec_test_vector() {
     let code = 2_598_919i64;
     let yes = move |c: i64| c == code;
     let no = |c: i64| c == 1;
-    assert_eq!(store.get_message("TopicTest", 0, 0, 32, 1 << 20, Some(&yes)).status, GetMessageStatus::Found);
+    assert_eq!(
+        store
+            .get_message("TopicTest", 0, 0, 32, 1 << 20, Some(&yes))
+            .status,
+        GetMessageStatus::Found
+    );
     let r = store.get_message("TopicTest", 0, 0, 32, 1 << 20, Some(&no));
     assert_eq!(r.status, GetMessageStatus::NoMatchedMessage);
     assert_eq!(r.next_begin_offset, 1);
@@ -71,7 +85,10 @@ fn put_get_statuses_and_offsets() {
         let r = store.put_message(record("T", 1, format!("body-{i}").as_bytes(), &p));
         assert_eq!(r.status, PutMessageStatus::PutOk);
         assert_eq!(r.queue_offset, i);
-        assert!(r.flush_wait_offset.is_none(), "ASYNC_FLUSH never asks to wait");
+        assert!(
+            r.flush_wait_offset.is_none(),
+            "ASYNC_FLUSH never asks to wait"
+        );
         phys.push(r.phys_offset);
     }
     assert!(phys.windows(2).all(|w| w[0] < w[1]));
@@ -115,8 +132,14 @@ fn put_get_statuses_and_offsets() {
     let q = store.query_message("T", "k2", 32, 0, i64::MAX);
     assert_eq!(q.messages.len(), 10);
     assert_eq!(q.phys_offsets[0], phys[9], "newest first");
-    assert!(store.query_message("T", "nope", 32, 0, i64::MAX).messages.is_empty());
-    assert!(store.query_message("Other", "k1", 32, 0, i64::MAX).messages.is_empty());
+    assert!(store
+        .query_message("T", "nope", 32, 0, i64::MAX)
+        .messages
+        .is_empty());
+    assert!(store
+        .query_message("Other", "k1", 32, 0, i64::MAX)
+        .messages
+        .is_empty());
 
     let stats = store.stats();
     assert_eq!(stats.put_message_times, 10);
@@ -138,7 +161,11 @@ fn batch_put_gets_consecutive_queue_offsets() {
     assert_eq!(r.batch_phys_offsets.len(), 3);
     wait_readable(&store);
     let g = store.get_message("B", 0, 1, 32, 1 << 20, None);
-    let bodies: Vec<_> = g.messages.iter().map(|m| RecordView::parse(m).unwrap().body.to_vec()).collect();
+    let bodies: Vec<_> = g
+        .messages
+        .iter()
+        .map(|m| RecordView::parse(m).unwrap().body.to_vec())
+        .collect();
     assert_eq!(bodies, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
     for (m, off) in g.messages.iter().zip(&r.batch_phys_offsets) {
         assert_eq!(RecordView::parse(m).unwrap().physical_offset, *off);
@@ -146,14 +173,22 @@ fn batch_put_gets_consecutive_queue_offsets() {
     // mixed queues in one batch are refused
     let mut bad = record("B", 0, b"x", "");
     bad.extend_from_slice(&record("B", 1, b"y", ""));
-    assert_eq!(store.put_messages(bad).status, PutMessageStatus::MessageIllegal);
+    assert_eq!(
+        store.put_messages(bad).status,
+        PutMessageStatus::MessageIllegal
+    );
     // garbage and oversized bodies are refused
     assert_eq!(
-        store.put_message(bytes::BytesMut::from(&b"garbage!"[..])).status,
+        store
+            .put_message(bytes::BytesMut::from(&b"garbage!"[..]))
+            .status,
         PutMessageStatus::MessageIllegal
     );
     let big = vec![0u8; 70 * 1024];
-    assert_eq!(store.put_message(record("B", 0, &big, "")).status, PutMessageStatus::MessageIllegal);
+    assert_eq!(
+        store.put_message(record("B", 0, &big, "")).status,
+        PutMessageStatus::MessageIllegal
+    );
 }
 
 #[test]
@@ -165,12 +200,15 @@ fn files_roll_with_blank_records_and_survive_restart() {
     {
         let store = MessageStore::open(cfg.clone()).unwrap();
         for i in 0..300 {
-            let r = store.put_message(record("R", (i % 3) as i32, &body, &props(&[("TAGS", "x")])));
+            let r = store.put_message(record("R", i % 3, &body, &props(&[("TAGS", "x")])));
             assert!(r.is_ok());
             phys.push(r.phys_offset);
         }
         store.shutdown();
-        assert!(!cfg.abort_path().exists(), "clean shutdown removes the abort file");
+        assert!(
+            !cfg.abort_path().exists(),
+            "clean shutdown removes the abort file"
+        );
     }
     let files: Vec<_> = std::fs::read_dir(cfg.commit_log_dir()).unwrap().collect();
     assert!(files.len() >= 4, "300 KB over 64 KB files");
@@ -190,7 +228,10 @@ fn files_roll_with_blank_records_and_survive_restart() {
     let store = MessageStore::open(cfg.clone()).unwrap();
     let rep = store.recovery_report();
     assert!(!rep.abnormal);
-    assert!(rep.scan_from > 0, "normal recovery does not rescan the whole log");
+    assert!(
+        rep.scan_from > 0,
+        "normal recovery does not rescan the whole log"
+    );
     for q in 0..3 {
         assert_eq!(store.max_offset_in_queue("R", q), 100);
     }
@@ -207,7 +248,12 @@ fn abnormal_recovery_truncates_torn_tail_and_rebuilds_queues() {
     {
         let store = MessageStore::open(cfg.clone()).unwrap();
         for i in 0..50 {
-            store.put_message(record("A", 0, format!("m{i}").as_bytes(), &props(&[("KEYS", &format!("key{i}"))])));
+            store.put_message(record(
+                "A",
+                0,
+                format!("m{i}").as_bytes(),
+                &props(&[("KEYS", &format!("key{i}"))]),
+            ));
         }
         wait_readable(&store);
         end = store.commit_log_max_offset();
@@ -234,11 +280,21 @@ fn abnormal_recovery_truncates_torn_tail_and_rebuilds_queues() {
     let rep = store.recovery_report();
     assert!(rep.abnormal);
     assert_eq!(rep.end_offset, end, "torn tail cut");
-    assert_eq!(store.max_offset_in_queue("A", 0), 50, "missing units re-dispatched");
+    assert_eq!(
+        store.max_offset_in_queue("A", 0),
+        50,
+        "missing units re-dispatched"
+    );
     let g = store.get_message("A", 0, 45, 32, 1 << 20, None);
     assert_eq!(g.messages.len(), 5);
     assert_eq!(RecordView::parse(&g.messages[4]).unwrap().body, b"m49");
-    assert_eq!(store.query_message("A", "key47", 4, 0, i64::MAX).messages.len(), 1);
+    assert_eq!(
+        store
+            .query_message("A", "key47", 4, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
     let r = store.put_message(record("A", 0, b"next", ""));
     assert_eq!(r.phys_offset, end);
     assert_eq!(r.queue_offset, 50);
@@ -286,7 +342,12 @@ fn sync_flush_returns_after_durable_and_wakes_listener() {
             let store = store.clone();
             std::thread::spawn(move || {
                 for i in 0..50 {
-                    let r = store.put_message_blocking(record("S", 2, format!("{t}-{i}").as_bytes(), ""));
+                    let r = store.put_message_blocking(record(
+                        "S",
+                        2,
+                        format!("{t}-{i}").as_bytes(),
+                        "",
+                    ));
                     assert_eq!(r.status, PutMessageStatus::PutOk);
                     let end = r.phys_offset + r.wrote_bytes;
                     assert!(store.flushed_offset() >= end, "acked before durable");
@@ -312,7 +373,9 @@ fn async_wait_flushed_without_a_runtime_timer() {
     let mut cfg = small_config(dir.path());
     cfg.flush_disk_type = FlushDiskType::SyncFlush;
     let store = MessageStore::open(cfg).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let r = rt.block_on(store.put_message_async(record("AS", 0, b"x", "")));
     assert_eq!(r.status, PutMessageStatus::PutOk);
     assert!(store.flushed_offset() >= r.phys_offset + r.wrote_bytes);
@@ -331,7 +394,9 @@ fn offset_by_time_and_earliest_time() {
     };
     let store = MessageStore::open_with(small_config(dir.path()), env).unwrap();
     // times: 1000, 1000, 2000, 3000, 3000, 4000 (seconds ×1000)
-    for t in [1_000_000, 1_000_000, 2_000_000, 3_000_000, 3_000_000, 4_000_000] {
+    for t in [
+        1_000_000, 1_000_000, 2_000_000, 3_000_000, 3_000_000, 4_000_000,
+    ] {
         clock.set(t);
         store.put_message(record("TS", 0, b"x", ""));
     }
@@ -345,7 +410,10 @@ fn offset_by_time_and_earliest_time() {
     assert_eq!(lower(0), 0);
     assert_eq!(lower(9_000_000), 6);
     assert_eq!(upper(9_000_000), 5);
-    assert_eq!(store.earliest_message_time_in_queue("TS", 0), Some(1_000_000));
+    assert_eq!(
+        store.earliest_message_time_in_queue("TS", 0),
+        Some(1_000_000)
+    );
     assert_eq!(store.earliest_message_time(), Some(1_000_000));
     assert_eq!(store.message_store_time("TS", 0, 5), Some(4_000_000));
 }
