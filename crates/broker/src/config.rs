@@ -64,8 +64,16 @@ pub struct BrokerConfig {
     pub broker_topic_enable: bool,
     pub trace_topic_enable: bool,
     pub msg_trace_topic_name: String,
+    /// Sends that may run their append step at once (Apache's send thread pool size).
+    pub send_message_thread_pool_nums: usize,
+    /// Pulls that may read the store at once (Apache's pull thread pool size).
+    pub pull_message_thread_pool_nums: usize,
+    /// Sends in flight (running or queued) before new ones get SYSTEM_BUSY `[OVERLOAD]`.
     pub send_thread_pool_queue_capacity: usize,
+    /// Pulls in flight (parked long polls excluded) before new ones get SYSTEM_BUSY `[OVERLOAD]`.
     pub pull_thread_pool_queue_capacity: usize,
+    /// Every other request in flight before new ones get SYSTEM_BUSY `[OVERLOAD]`.
+    pub admin_broker_thread_pool_queue_capacity: usize,
     pub broker_fast_failure_enable: bool,
     pub wait_time_mills_in_send_queue: u64,
     pub wait_time_mills_in_pull_queue: u64,
@@ -129,8 +137,11 @@ impl Default for BrokerConfig {
             broker_topic_enable: true,
             trace_topic_enable: false,
             msg_trace_topic_name: "RMQ_SYS_TRACE_TOPIC".into(),
+            send_message_thread_pool_nums: cpus().min(4),
+            pull_message_thread_pool_nums: 16 + 2 * cpus(),
             send_thread_pool_queue_capacity: 10_000,
             pull_thread_pool_queue_capacity: 100_000,
+            admin_broker_thread_pool_queue_capacity: 10_000,
             broker_fast_failure_enable: true,
             wait_time_mills_in_send_queue: 200,
             wait_time_mills_in_pull_queue: 5_000,
@@ -158,6 +169,10 @@ impl Default for BrokerConfig {
             store,
         }
     }
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn default_broker_name() -> String {

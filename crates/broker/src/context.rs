@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client_manager::ClientManager;
 use crate::config::BrokerConfig;
 use crate::consumer_offset::ConsumerOffsetManager;
+use crate::flow_control::FlowControl;
 use crate::long_poll::LongPollService;
 use crate::namesrv_register::Registrar;
 use crate::subscription_group::SubscriptionGroupManager;
@@ -24,16 +25,27 @@ pub struct BrokerContext {
     pub groups: SubscriptionGroupManager,
     pub offsets: ConsumerOffsetManager,
     pub clients: ClientManager,
-    pub long_poll: LongPollService,
+    /// Shared with the store's arrival listener.
+    pub long_poll: Arc<LongPollService>,
     pub registrar: Registrar,
+    /// Bounded in-flight work per processor family.
+    pub flow: FlowControl,
     /// brokerIP1:listenPort as a socket address: the store host written into records and message ids.
     pub store_host: SocketAddr,
+    /// brokerIP1:listenPort as text, as registered with the name servers.
+    pub broker_addr: String,
     pub started_at: Instant,
+    /// Cancelled when the broker starts shutting down; background tasks stop on it.
     pub shutdown: CancellationToken,
 }
 
 impl BrokerContext {
     pub fn config(&self) -> arc_swap::Guard<Arc<BrokerConfig>> {
         self.config.load()
+    }
+
+    /// Whether this broker is a master (only masters take writes and persist pulled offsets).
+    pub fn is_master(&self) -> bool {
+        !self.config().is_slave()
     }
 }

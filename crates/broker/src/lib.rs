@@ -9,8 +9,10 @@ pub mod config;
 pub mod consumer_offset;
 pub mod context;
 pub mod error;
+pub mod flow_control;
 pub mod handler;
 pub mod long_poll;
+pub mod message_build;
 pub mod namesrv_register;
 pub mod processor;
 pub mod server;
@@ -21,3 +23,10 @@ pub use config::BrokerConfig;
 pub use context::BrokerContext;
 pub use error::BrokerError;
 pub use server::BrokerServer;
+
+// --- Management modules (owned by the broker-management helper) ---
+pub mod broker_stats;
+pub mod config_file;
+pub mod topic_attributes;
+pub mod topic_validator;
+// --- end of management modules ---
