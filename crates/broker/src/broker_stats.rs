@@ -214,6 +214,9 @@ mod tests {
         assert_eq!(human_readable_bytes(512), "512 B");
         assert_eq!(human_readable_bytes(1536), "1.5 KiB");
         assert_eq!(human_readable_bytes(3 << 30), "3.0 GiB");
-        assert_eq!(format_runtime(90_061_000), "[ 1 days, 1 hours, 1 minutes, 1 seconds ]");
+        assert_eq!(
+            format_runtime(90_061_000),
+            "[ 1 days, 1 hours, 1 minutes, 1 seconds ]"
+        );
     }
 }

@@ -32,7 +32,12 @@ pub struct ClientChannel {
 }
 
 impl ClientChannel {
-    pub fn new(conn: Arc<Connection>, client_id: &str, language: LanguageCode, version: i32) -> Self {
+    pub fn new(
+        conn: Arc<Connection>,
+        client_id: &str,
+        language: LanguageCode,
+        version: i32,
+    ) -> Self {
         Self {
             conn,
             client_id: client_id.to_string(),
@@ -85,7 +90,11 @@ impl ConsumerGroupInfo {
 
     /// Client ids in a stable order.
     pub fn client_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.channels.values().map(|c| c.client_id.clone()).collect();
+        let mut ids: Vec<String> = self
+            .channels
+            .values()
+            .map(|c| c.client_id.clone())
+            .collect();
         ids.sort();
         ids.dedup();
         ids
@@ -94,7 +103,11 @@ impl ConsumerGroupInfo {
     /// The GET_CONSUMER_CONNECTION_LIST body.
     pub fn to_connection_body(&self) -> ConsumerConnection {
         let mut set: Vec<_> = self.channels.values().map(ClientChannel::to_body).collect();
-        set.sort_by(|a, b| a.client_id.cmp(&b.client_id).then(a.client_addr.cmp(&b.client_addr)));
+        set.sort_by(|a, b| {
+            a.client_id
+                .cmp(&b.client_id)
+                .then(a.client_addr.cmp(&b.client_addr))
+        });
         ConsumerConnection {
             connection_set: set,
             consume_from_where: self.consume_from_where,
@@ -209,11 +222,12 @@ impl ClientManager {
 
     /// The channel of one consumer (GET_CONSUMER_RUNNING_INFO, CONSUME_MESSAGE_DIRECTLY).
     pub fn find_consumer(&self, group: &str, client_id: &str) -> Option<ClientChannel> {
-        self.inner
-            .read()
-            .consumers
-            .get(group)
-            .and_then(|g| g.channels.values().find(|c| c.client_id == client_id).cloned())
+        self.inner.read().consumers.get(group).and_then(|g| {
+            g.channels
+                .values()
+                .find(|c| c.client_id == client_id)
+                .cloned()
+        })
     }
 
     /// Live channels of a producer group.

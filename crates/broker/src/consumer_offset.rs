@@ -151,18 +151,19 @@ impl ConsumerOffsetManager {
     }
 
     fn remove_where(&self, pred: impl Fn(&str, &str) -> bool) -> usize {
-        self.pull_offsets
-            .write()
+        self.pull_offsets.write().retain(|k, _| {
+            match ConsumerOffsetSerializeWrapper::split_key(k) {
+                Some((topic, group)) => !pred(topic, group),
+                None => true,
+            }
+        });
+        let mut t = self.table.write();
+        let before = t.offset_table.len();
+        t.offset_table
             .retain(|k, _| match ConsumerOffsetSerializeWrapper::split_key(k) {
                 Some((topic, group)) => !pred(topic, group),
                 None => true,
             });
-        let mut t = self.table.write();
-        let before = t.offset_table.len();
-        t.offset_table.retain(|k, _| match ConsumerOffsetSerializeWrapper::split_key(k) {
-            Some((topic, group)) => !pred(topic, group),
-            None => true,
-        });
         let removed = before - t.offset_table.len();
         if removed > 0 {
             self.dirty.store(true, Ordering::Release);
@@ -258,7 +259,10 @@ mod tests {
         m.commit("G", "T", 1, 9);
         m.persist().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("\"T@G\":{\n\t\t\t0:15,\n\t\t\t1:9\n\t\t}"), "{text}");
+        assert!(
+            text.contains("\"T@G\":{\n\t\t\t0:15,\n\t\t\t1:9\n\t\t}"),
+            "{text}"
+        );
         assert!(text.contains("\"groupTopicMap\":{"), "{text}");
         let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
         m.persist().unwrap();
@@ -275,7 +279,11 @@ mod tests {
         drop(m);
         std::fs::write(&path, b"").unwrap();
         let m = ConsumerOffsetManager::load(&path).unwrap();
-        assert_eq!(m.query("G", "T", 0), Some(15), "empty main file: previous version from .bak");
+        assert_eq!(
+            m.query("G", "T", 0),
+            Some(15),
+            "empty main file: previous version from .bak"
+        );
     }
 
     #[test]

@@ -112,7 +112,9 @@ impl SubscriptionGroupManager {
         if let Some(g) = self.find(group) {
             return Some(g);
         }
-        if !self.auto_create.load(Ordering::Relaxed) || topic_validator::validate_group(group).is_err() {
+        if !self.auto_create.load(Ordering::Relaxed)
+            || topic_validator::validate_group(group).is_err()
+        {
             return None;
         }
         let created = {
@@ -279,7 +281,10 @@ mod tests {
         let g = m.find_or_create("G1").unwrap();
         assert_eq!(g, SubscriptionGroupConfig::new("G1"));
         assert!(m.data_version() > v0);
-        assert!(m.find_or_create("bad name").is_none(), "illegal names are not created");
+        assert!(
+            m.find_or_create("bad name").is_none(),
+            "illegal names are not created"
+        );
     }
 
     #[test]
@@ -308,7 +313,11 @@ mod tests {
         drop(m);
         std::fs::write(&path, "{oops").unwrap();
         let m = SubscriptionGroupManager::load(&path, true).unwrap();
-        assert_eq!(m.forbidden("G1", "T"), 2, "the .bak (previous version) was loaded");
+        assert_eq!(
+            m.forbidden("G1", "T"),
+            2,
+            "the .bak (previous version) was loaded"
+        );
     }
 
     #[test]

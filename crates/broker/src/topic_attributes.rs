@@ -130,7 +130,10 @@ mod tests {
         assert_eq!(a["message.type"], "FIFO");
         assert_eq!(a["queue.type"], "SimpleCQ");
         assert!(alter(true, &none, "-message.type").is_err());
-        assert!(alter(false, &a, "+queue.type=BatchCQ").is_err(), "unchangeable");
+        assert!(
+            alter(false, &a, "+queue.type=BatchCQ").is_err(),
+            "unchangeable"
+        );
         let b = alter(false, &a, "+message.type=NORMAL").unwrap();
         assert_eq!(b["message.type"], "NORMAL");
         let c = alter(false, &b, "-message.type").unwrap();

@@ -92,7 +92,11 @@ fn system_topic_configs(config: &BrokerConfig) -> Vec<TopicConfig> {
         rw,
     ));
     v.push(tc(
-        &format!("{}{}", tv::SYNC_BROKER_MEMBER_GROUP_PREFIX, config.broker_name),
+        &format!(
+            "{}{}",
+            tv::SYNC_BROKER_MEMBER_GROUP_PREFIX,
+            config.broker_name
+        ),
         1,
         perm::PERM_INHERIT,
     ));
@@ -110,10 +114,8 @@ impl TopicConfigManager {
     /// Loads `<storePathRootDir>/config/topics.json` (falling back to its `.bak`) and adds the system topics that
     /// are missing; persists when that changed anything.
     pub fn load(config: &BrokerConfig) -> Result<Self, BrokerError> {
-        let path = config_file::config_path(
-            &config.store.store_path_root_dir,
-            config_file::TOPICS_FILE,
-        );
+        let path =
+            config_file::config_path(&config.store.store_path_root_dir, config_file::TOPICS_FILE);
         let loaded = config_file::load(&path, decode_table)?;
         let mgr = Self::build(Some(path), config, loaded);
         Ok(mgr)
@@ -134,8 +136,10 @@ impl TopicConfigManager {
             Some(w) => (w.topic_config_table, w.data_version),
             None => (BTreeMap::new(), DataVersion::new()),
         };
-        let mut system_topics: BTreeSet<String> =
-            tv::FIXED_SYSTEM_TOPICS.iter().map(|s| s.to_string()).collect();
+        let mut system_topics: BTreeSet<String> = tv::FIXED_SYSTEM_TOPICS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let mut table = Table { topics, version };
         let mut added = false;
         for tc in system_topic_configs(config) {
@@ -290,7 +294,12 @@ impl TopicConfigManager {
             t.version.next_version();
             tc
         };
-        tracing::info!(topic, template_topic, queues = created.write_queue_nums, "auto-created topic");
+        tracing::info!(
+            topic,
+            template_topic,
+            queues = created.write_queue_nums,
+            "auto-created topic"
+        );
         self.after_change();
         Some(created)
     }
@@ -417,7 +426,10 @@ mod tests {
         }
         assert!(m.is_system_topic("rmq_sys_anything"));
         assert!(!m.is_system_topic("T"));
-        assert!(m.path().unwrap().exists(), "fresh broker writes topics.json");
+        assert!(
+            m.path().unwrap().exists(),
+            "fresh broker writes topics.json"
+        );
 
         let mut c2 = c.clone();
         c2.auto_create_topic_enable = false;
@@ -442,9 +454,16 @@ mod tests {
         let t = m.create_from_template("Big", "TBW102", 100, 0).unwrap();
         assert_eq!(t.write_queue_nums, 8);
         // Existing topic returned unchanged.
-        assert_eq!(m.create_from_template("NewT", "TBW102", 2, 0).unwrap().write_queue_nums, 4);
+        assert_eq!(
+            m.create_from_template("NewT", "TBW102", 2, 0)
+                .unwrap()
+                .write_queue_nums,
+            4
+        );
         // Template without INHERIT, or unknown template: nothing.
-        assert!(m.create_from_template("X", "SELF_TEST_TOPIC", 4, 0).is_none());
+        assert!(m
+            .create_from_template("X", "SELF_TEST_TOPIC", 4, 0)
+            .is_none());
         assert!(m.create_from_template("X", "Nope", 4, 0).is_none());
         // autoCreateTopicEnable switched off: TBW102 no longer a template.
         m.set_auto_create_topic_enable(false);
@@ -475,7 +494,11 @@ mod tests {
         let m = TopicConfigManager::load(&c).unwrap();
         assert_eq!(m.get("Orders").unwrap(), tc);
         assert_eq!(m.get("%RETRY%G1").unwrap().perm, 6);
-        assert_eq!(m.data_version(), version, "reload adds nothing, keeps the version");
+        assert_eq!(
+            m.data_version(),
+            version,
+            "reload adds nothing, keeps the version"
+        );
         m.delete("Orders").unwrap();
         drop(m);
 
