@@ -16,6 +16,10 @@ struct Cli {
 enum Command {
     /// Run a name server (Apache's `mqnamesrv`).
     Namesrv(cmd::namesrv::NamesrvArgs),
+    /// Run a broker (Apache's `mqbroker`).
+    Broker(cmd::broker::BrokerArgs),
+    /// Run a name server and a broker in one process.
+    Standalone(cmd::standalone::StandaloneArgs),
 }
 
 fn main() {
@@ -23,6 +27,8 @@ fn main() {
     logging::init();
     let result = match cli.command {
         Command::Namesrv(args) => cmd::namesrv::run(args),
+        Command::Broker(args) => cmd::broker::run(args),
+        Command::Standalone(args) => cmd::standalone::run(args),
     };
     if let Err(e) = result {
         eprintln!("ferrocket: {e:#}");

@@ -1,4 +1,6 @@
 //! One module per subcommand; `settings` holds what they share (properties files, `--set`, `-p`).
 
+pub mod broker;
 pub mod namesrv;
 pub mod settings;
+pub mod standalone;

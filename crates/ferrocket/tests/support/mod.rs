@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod broker_client;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,6 +13,8 @@ pub struct ServerProcess {
     pub child: Child,
     /// The address it printed as listening on.
     pub addr: String,
+    /// The whole line it printed when ready.
+    pub ready_line: String,
     pub home: tempfile::TempDir,
 }
 
@@ -66,20 +70,82 @@ pub fn spawn(args: &[&str], ready_marker: &str) -> ServerProcess {
         let mut sent = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if !sent && line.contains(&marker) {
-                let addr = line
-                    .split_whitespace()
-                    .last()
-                    .unwrap_or_default()
-                    .to_string();
-                let _ = tx.send(addr);
+                let _ = tx.send(line);
                 sent = true;
             }
         }
     });
-    let addr = rx
+    let ready_line = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("server did not report ready within 30 s");
-    ServerProcess { child, addr, home }
+    let addr = ready_line
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    ServerProcess {
+        child,
+        addr,
+        ready_line,
+        home,
+    }
+}
+
+/// Store settings that keep a test broker's files small.
+pub const SMALL_STORE: &[&str] = &[
+    "--set",
+    "mappedFileSizeCommitLog=16777216",
+    "--set",
+    "mappedFileSizeConsumeQueue=600000",
+];
+
+/// `ferrocket standalone` with both servers on OS-chosen ports of 127.0.0.1. `addr` is the broker's address;
+/// [`ServerProcess::namesrv_addr`] the name server's.
+pub fn spawn_standalone(extra: &[&str]) -> ServerProcess {
+    let mut args = vec![
+        "standalone",
+        "--set",
+        "listenPort=0",
+        "--set",
+        "namesrvAddr=127.0.0.1:0",
+        "--set",
+        "bindAddress=127.0.0.1",
+        "--set",
+        "brokerName=broker-a",
+    ];
+    args.extend_from_slice(SMALL_STORE);
+    args.extend_from_slice(extra);
+    spawn(&args, "boot success")
+}
+
+/// `ferrocket broker` registering with `namesrv`, on an OS-chosen port of 127.0.0.1.
+pub fn spawn_broker(namesrv: &str, extra: &[&str]) -> ServerProcess {
+    let mut args = vec![
+        "broker",
+        "-n",
+        namesrv,
+        "--set",
+        "listenPort=0",
+        "--set",
+        "bindAddress=127.0.0.1",
+        "--set",
+        "brokerName=broker-a",
+    ];
+    args.extend_from_slice(SMALL_STORE);
+    args.extend_from_slice(extra);
+    spawn(&args, "boot success")
+}
+
+impl ServerProcess {
+    /// For `standalone`: the name server address from the ready line ("... name server listening on ADDR and ...").
+    pub fn namesrv_addr(&self) -> String {
+        let rest = self
+            .ready_line
+            .split("name server listening on ")
+            .nth(1)
+            .expect("ready line names the name server");
+        rest.split_whitespace().next().unwrap().to_string()
+    }
 }
 
 /// A name server on 127.0.0.1 with an OS-chosen port.
