@@ -477,3 +477,37 @@ fn send_notices(notices: Vec<Notice>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(topic: &str, version: i64, expr: &str) -> SubscriptionData {
+        SubscriptionData::tag(topic, expr, version)
+    }
+
+    #[test]
+    fn subscription_merge_follows_apache() {
+        let mut g = ConsumerGroupInfo::new("G");
+        assert!(g.update_subscriptions(&[sub("A", 1, "*"), sub("B", 1, "*")]));
+        // Same topics: no change, even with a newer version (which replaces the expression).
+        assert!(!g.update_subscriptions(&[sub("A", 2, "x"), sub("B", 1, "*")]));
+        assert_eq!(g.subscriptions["A"].sub_string, "x");
+        // An older version does not replace.
+        assert!(!g.update_subscriptions(&[sub("A", 1, "old"), sub("B", 1, "*")]));
+        assert_eq!(g.subscriptions["A"].sub_string, "x");
+        // A topic dropped: change.
+        assert!(g.update_subscriptions(&[sub("A", 2, "x")]));
+        assert!(!g.subscriptions.contains_key("B"));
+    }
+
+    #[test]
+    fn empty_registry_answers_nothing() {
+        let m = ClientManager::default();
+        assert!(m.subscription("G", "T").is_none());
+        assert!(m.consumer_ids("G").is_empty());
+        m.connection_closed(7);
+        let r = m.scan_expired(Instant::now(), Duration::from_secs(1));
+        assert_eq!(r, ExpiredReport::default());
+    }
+}

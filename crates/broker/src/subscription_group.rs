@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use ferrocket_protocol::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
 use ferrocket_protocol::json::KeyStyle;
@@ -30,18 +31,48 @@ const BUILT_IN_GROUPS: &[&str] = &[
 pub struct SubscriptionGroupManager {
     /// `None`: in memory only.
     path: Option<PathBuf>,
-    table: RwLock<SubscriptionGroupWrapper>,
+    table: RwLock<Table>,
     persist_lock: Mutex<()>,
     auto_create: AtomicBool,
 }
 
-fn with_built_ins(mut w: SubscriptionGroupWrapper) -> SubscriptionGroupWrapper {
-    for name in BUILT_IN_GROUPS {
-        w.subscription_group_table
-            .entry(name.to_string())
-            .or_insert_with(|| SubscriptionGroupConfig::new(*name));
+/// The wrapper's content, with shared group configs so the pull path need not copy one per request.
+struct Table {
+    data_version: DataVersion,
+    forbidden_table: BTreeMap<String, BTreeMap<String, i32>>,
+    subscription_group_table: BTreeMap<String, Arc<SubscriptionGroupConfig>>,
+}
+
+impl Table {
+    fn to_wrapper(&self) -> SubscriptionGroupWrapper {
+        SubscriptionGroupWrapper {
+            data_version: self.data_version,
+            forbidden_table: self.forbidden_table.clone(),
+            subscription_group_table: self
+                .subscription_group_table
+                .iter()
+                .map(|(k, v)| (k.clone(), (**v).clone()))
+                .collect(),
+        }
     }
-    w
+}
+
+fn with_built_ins(w: SubscriptionGroupWrapper) -> Table {
+    let mut t = Table {
+        data_version: w.data_version,
+        forbidden_table: w.forbidden_table,
+        subscription_group_table: w
+            .subscription_group_table
+            .into_iter()
+            .map(|(k, v)| (k, Arc::new(v)))
+            .collect(),
+    };
+    for name in BUILT_IN_GROUPS {
+        t.subscription_group_table
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(SubscriptionGroupConfig::new(*name)));
+    }
+    t
 }
 
 impl SubscriptionGroupManager {
@@ -99,6 +130,11 @@ impl SubscriptionGroupManager {
 
     /// The group's config, without creating it.
     pub fn find(&self, group: &str) -> Option<SubscriptionGroupConfig> {
+        self.find_arc(group).map(|g| (*g).clone())
+    }
+
+    /// The group's config without copying it.
+    pub fn find_arc(&self, group: &str) -> Option<Arc<SubscriptionGroupConfig>> {
         self.table
             .read()
             .subscription_group_table
@@ -109,7 +145,12 @@ impl SubscriptionGroupManager {
     /// The group's config, created with defaults when unknown and `autoCreateSubscriptionGroup` is on (and the name
     /// is legal).
     pub fn find_or_create(&self, group: &str) -> Option<SubscriptionGroupConfig> {
-        if let Some(g) = self.find(group) {
+        self.find_or_create_arc(group).map(|g| (*g).clone())
+    }
+
+    /// [`Self::find_or_create`] without copying the config (the pull path calls it per request).
+    pub fn find_or_create_arc(&self, group: &str) -> Option<Arc<SubscriptionGroupConfig>> {
+        if let Some(g) = self.find_arc(group) {
             return Some(g);
         }
         if !self.auto_create.load(Ordering::Relaxed)
@@ -122,7 +163,7 @@ impl SubscriptionGroupManager {
             let g = t
                 .subscription_group_table
                 .entry(group.to_string())
-                .or_insert_with(|| SubscriptionGroupConfig::new(group))
+                .or_insert_with(|| Arc::new(SubscriptionGroupConfig::new(group)))
                 .clone();
             t.data_version.next_version();
             g
@@ -137,7 +178,7 @@ impl SubscriptionGroupManager {
         {
             let mut t = self.table.write();
             t.subscription_group_table
-                .insert(config.group_name.clone(), config);
+                .insert(config.group_name.clone(), Arc::new(config));
             t.data_version.next_version();
         }
         self.persist_logged();
@@ -147,7 +188,10 @@ impl SubscriptionGroupManager {
     pub fn delete(&self, group: &str) -> Option<SubscriptionGroupConfig> {
         let removed = {
             let mut t = self.table.write();
-            let removed = t.subscription_group_table.remove(group);
+            let removed = t
+                .subscription_group_table
+                .remove(group)
+                .map(|g| (*g).clone());
             let had_forbidden = t.forbidden_table.remove(group).is_some();
             if removed.is_some() || had_forbidden {
                 t.data_version.next_version();
@@ -207,7 +251,7 @@ impl SubscriptionGroupManager {
 
     /// Everything, as GET_ALL_SUBSCRIPTIONGROUP_CONFIG and the file carry it.
     pub fn wrapper(&self) -> SubscriptionGroupWrapper {
-        self.table.read().clone()
+        self.table.read().to_wrapper()
     }
 
     /// Up to `max` groups in name order from index `seq` (from 0 when `caller_version` is absent or stale), with
@@ -228,7 +272,7 @@ impl SubscriptionGroupManager {
             .iter()
             .skip(begin)
             .take(max)
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), (**v).clone()))
             .collect();
         let forbidden = t
             .forbidden_table

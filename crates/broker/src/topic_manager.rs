@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use ferrocket_protocol::body::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
 use ferrocket_protocol::codes::perm;
@@ -20,7 +21,8 @@ use crate::error::BrokerError;
 use crate::topic_validator as tv;
 
 struct Table {
-    topics: BTreeMap<String, TopicConfig>,
+    /// Shared configs: the send and pull paths take an `Arc` instead of cloning on every request.
+    topics: BTreeMap<String, Arc<TopicConfig>>,
     version: DataVersion,
 }
 
@@ -133,7 +135,13 @@ impl TopicConfigManager {
     ) -> Self {
         let fresh = loaded.is_none();
         let (topics, version) = match loaded {
-            Some(w) => (w.topic_config_table, w.data_version),
+            Some(w) => (
+                w.topic_config_table
+                    .into_iter()
+                    .map(|(k, v)| (k, Arc::new(v)))
+                    .collect(),
+                w.data_version,
+            ),
             None => (BTreeMap::new(), DataVersion::new()),
         };
         let mut system_topics: BTreeSet<String> = tv::FIXED_SYSTEM_TOPICS
@@ -145,7 +153,7 @@ impl TopicConfigManager {
         for tc in system_topic_configs(config) {
             system_topics.insert(tc.topic_name.clone());
             if !table.topics.contains_key(&tc.topic_name) {
-                table.topics.insert(tc.topic_name.clone(), tc);
+                table.topics.insert(tc.topic_name.clone(), Arc::new(tc));
                 added = true;
             }
         }
@@ -167,6 +175,11 @@ impl TopicConfigManager {
     }
 
     pub fn get(&self, topic: &str) -> Option<TopicConfig> {
+        self.table.read().topics.get(topic).map(|t| (**t).clone())
+    }
+
+    /// The topic's config without copying it (hot paths).
+    pub fn get_arc(&self, topic: &str) -> Option<Arc<TopicConfig>> {
         self.table.read().topics.get(topic).cloned()
     }
 
@@ -178,7 +191,7 @@ impl TopicConfigManager {
     pub fn upsert(&self, tc: TopicConfig) {
         {
             let mut t = self.table.write();
-            t.topics.insert(tc.topic_name.clone(), tc);
+            t.topics.insert(tc.topic_name.clone(), Arc::new(tc));
             t.version.next_version();
         }
         self.after_change();
@@ -186,7 +199,12 @@ impl TopicConfigManager {
 
     /// Every topic config, ordered by name.
     pub fn all(&self) -> Vec<TopicConfig> {
-        self.table.read().topics.values().cloned().collect()
+        self.table
+            .read()
+            .topics
+            .values()
+            .map(|t| (**t).clone())
+            .collect()
     }
 
     pub fn topic_names(&self) -> Vec<String> {
@@ -210,7 +228,11 @@ impl TopicConfigManager {
         let t = self.table.read();
         TopicConfigSerializeWrapper {
             data_version: t.version,
-            topic_config_table: t.topics.clone(),
+            topic_config_table: t
+                .topics
+                .iter()
+                .map(|(k, v)| (k.clone(), (**v).clone()))
+                .collect(),
         }
     }
 
@@ -232,7 +254,7 @@ impl TopicConfigManager {
             .iter()
             .skip(begin)
             .take(max)
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), (**v).clone()))
             .collect();
         (page, t.version, t.topics.len())
     }
@@ -262,7 +284,7 @@ impl TopicConfigManager {
         let created = {
             let mut t = self.table.write();
             if let Some(existing) = t.topics.get(topic) {
-                return Some(existing.clone());
+                return Some((**existing).clone());
             }
             let template = t.topics.get(template_topic)?;
             let mut template_perm = template.perm;
@@ -290,7 +312,7 @@ impl TopicConfigManager {
                 topic_filter_type: template.topic_filter_type,
                 ..TopicConfig::default()
             };
-            t.topics.insert(topic.to_string(), tc.clone());
+            t.topics.insert(topic.to_string(), Arc::new(tc.clone()));
             t.version.next_version();
             tc
         };
@@ -316,7 +338,7 @@ impl TopicConfigManager {
         let created = {
             let mut t = self.table.write();
             if let Some(existing) = t.topics.get(topic) {
-                return existing.clone();
+                return (**existing).clone();
             }
             let tc = TopicConfig {
                 topic_name: topic.to_string(),
@@ -326,13 +348,29 @@ impl TopicConfigManager {
                 topic_sys_flag,
                 ..TopicConfig::default()
             };
-            t.topics.insert(topic.to_string(), tc.clone());
+            t.topics.insert(topic.to_string(), Arc::new(tc.clone()));
             t.version.next_version();
             tc
         };
         tracing::info!(topic, queues = queue_nums, perm, "created topic");
         self.after_change();
         created
+    }
+
+    /// Inserts `tc` unless its topic exists. Returns the config in force and whether it was created (then the version
+    /// is bumped, the file persisted and the registrar notified).
+    pub fn insert_if_absent(&self, tc: TopicConfig) -> (TopicConfig, bool) {
+        {
+            let mut t = self.table.write();
+            if let Some(existing) = t.topics.get(&tc.topic_name) {
+                return ((**existing).clone(), false);
+            }
+            t.topics.insert(tc.topic_name.clone(), Arc::new(tc.clone()));
+            t.version.next_version();
+        }
+        tracing::info!(topic = %tc.topic_name, "created topic");
+        self.after_change();
+        (tc, true)
     }
 
     /// `%RETRY%<group>` with `queue_nums` queues and perm RW, created if absent.
@@ -344,7 +382,7 @@ impl TopicConfigManager {
     pub fn delete(&self, topic: &str) -> Option<TopicConfig> {
         let removed = {
             let mut t = self.table.write();
-            let removed = t.topics.remove(topic);
+            let removed = t.topics.remove(topic).map(|a| (*a).clone());
             if removed.is_some() {
                 t.version.next_version();
             }
@@ -460,6 +498,12 @@ mod tests {
                 .write_queue_nums,
             4
         );
+        let (again, created) = m.insert_if_absent(TopicConfig::new("NewT"));
+        assert!(!created);
+        assert_eq!(again.write_queue_nums, 4);
+        let (fresh, created) = m.insert_if_absent(TopicConfig::new("Fresh"));
+        assert!(created && fresh.write_queue_nums == 16);
+        assert_eq!(*m.get_arc("Fresh").unwrap(), fresh);
         // Template without INHERIT, or unknown template: nothing.
         assert!(m
             .create_from_template("X", "SELF_TEST_TOPIC", 4, 0)
