@@ -116,7 +116,7 @@ pub fn register_body(ctx: &BrokerContext) -> Result<(Bytes, i32), String> {
 
 /// Registers with every configured name server in parallel; returns who answered.
 pub async fn register_all(ctx: &BrokerContext) -> RegisterReport {
-    let config = ctx.config();
+    let config = ctx.config.load_full();
     let addrs = config.namesrv_addrs();
     let mut report = RegisterReport::default();
     if addrs.is_empty() {
@@ -184,7 +184,7 @@ pub async fn register_all(ctx: &BrokerContext) -> RegisterReport {
 
 /// Tells every name server this broker is leaving, then closes the registration connections.
 pub async fn unregister_all(ctx: &BrokerContext) {
-    let config = ctx.config();
+    let config = ctx.config.load_full();
     let header = UnregisterBrokerRequestHeader {
         broker_name: config.broker_name.clone(),
         broker_addr: ctx.broker_addr.clone(),

@@ -194,10 +194,10 @@ impl PullPlan {
             }
             TagMatch::from_subscription(&sub)
         };
-        let max_msgs = h.max_msg_nums.clamp(
-            1,
-            config.max_transfer_count_on_message_in_memory.max(1) as i32,
-        ) as usize;
+        let count_limit = config
+            .max_transfer_count_on_message_in_memory
+            .clamp(1, i32::MAX as u32);
+        let max_msgs = h.max_msg_nums.clamp(1, count_limit as i32) as usize;
         let mut max_bytes = config.max_transfer_bytes_on_message_in_memory.max(1) as usize;
         if let Some(b) = h.max_msg_bytes.filter(|b| *b > 0) {
             max_bytes = max_bytes.min(b as usize);
