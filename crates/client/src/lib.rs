@@ -4,6 +4,7 @@
 
 pub(crate) mod api;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod instance;
 pub mod message;
@@ -12,6 +13,7 @@ pub mod rebalance;
 pub mod route;
 
 pub use config::ClientConfig;
+pub use consumer::{ConsumeStatus, MessageSelector, PushConsumer};
 pub use error::{ClientError, Result};
 pub use ferrocket_protocol::body::MessageQueue;
 pub use ferrocket_protocol::message::MessageExt;

@@ -6,7 +6,7 @@ mod connections;
 mod handler;
 mod heartbeat;
 mod registry;
-mod remote;
+pub(crate) mod remote;
 mod routes;
 mod tasks;
 
@@ -25,6 +25,7 @@ use crate::route::TopicRoute;
 
 use connections::ConnectionPool;
 use handler::ClientRequestHandler;
+pub(crate) use heartbeat::CLIENT_INNER_PRODUCER_GROUP;
 pub(crate) use registry::{ConsumerHandle, ProducerHandle};
 
 /// Shared state of one client id. Obtained by producers, consumers and admins when they start; lives while any of

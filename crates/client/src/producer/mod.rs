@@ -92,6 +92,18 @@ impl Producer {
         }
     }
 
+    /// A producer attached to an existing instance without registering its group (the consumers' retry
+    /// fallback uses one).
+    pub(crate) fn internal(instance: Arc<ClientInstance>, group: &str) -> Producer {
+        let config = ProducerConfig {
+            group: group.to_owned(),
+            ..Default::default()
+        };
+        let p = Producer::from_parts(config, instance.config().clone(), None);
+        let _ = p.inner.instance.set(instance);
+        p
+    }
+
     pub fn config(&self) -> &ProducerConfig {
         &self.inner.config
     }

@@ -1,0 +1,15 @@
+//! Consumers: the push consumer (listener-driven) and the lite pull consumer (poll-driven), and what they share.
+
+pub(crate) mod listener;
+pub(crate) mod offset_store;
+pub(crate) mod process_queue;
+mod push;
+mod subscription;
+
+pub use ferrocket_protocol::body::{ConsumeFromWhere, MessageModel};
+pub use listener::{
+    ConsumeContext, ConsumeOrderlyContext, ConsumeOrderlyStatus, ConsumeStatus, MessageListener,
+    OrderlyMessageListener,
+};
+pub use push::{PushConsumer, PushConsumerBuilder, PushConsumerConfig, QueueStats};
+pub use subscription::MessageSelector;
