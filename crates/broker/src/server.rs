@@ -31,6 +31,8 @@ use crate::BrokerContext;
 
 /// How long a graceful shutdown waits for in-flight requests.
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+/// How long the start waits for the first registration round.
+const FIRST_REGISTRATION_LIMIT: Duration = Duration::from_secs(5);
 
 /// A running broker.
 pub struct BrokerServer {
@@ -159,10 +161,24 @@ impl BrokerServer {
         }));
         handler.set_context(ctx.clone());
 
-        // First registration before reporting ready, so routes exist as soon as the broker says it is up.
-        let report = namesrv_register::register_all(&ctx).await;
-        if !report.failed.is_empty() {
-            tracing::warn!(failed = ?report.failed, "first registration incomplete; retrying periodically");
+        // First registration before reporting ready, so routes exist as soon as the broker says it is up; a name
+        // server that does not answer quickly does not hold up the start (the loop below retries at once).
+        match tokio::time::timeout(
+            FIRST_REGISTRATION_LIMIT,
+            namesrv_register::register_all(&ctx),
+        )
+        .await
+        {
+            Ok(report) if report.failed.is_empty() => {}
+            Ok(report) => {
+                tracing::warn!(failed = ?report.failed, "first registration incomplete; retrying periodically")
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "first registration still pending after {FIRST_REGISTRATION_LIMIT:?}; retrying"
+                );
+                ctx.registrar.trigger();
+            }
         }
         // Rates for GET_BROKER_RUNTIME_INFO start counting now rather than at the first query.
         let _ = broker_stats::stats_for(&ctx.store);

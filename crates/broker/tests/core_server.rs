@@ -209,3 +209,48 @@ async fn slave_learns_its_master_and_refuses_writes() {
     master.shutdown().await;
     stop.cancel();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_flush_answers_after_the_data_is_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.store.flush_disk_type = ferrocket_store::FlushDiskType::SyncFlush;
+    let server = BrokerServer::start(c).await.unwrap();
+    let conn = client(&server.local_addr().to_string()).await;
+    for _ in 0..5 {
+        let r = conn.invoke(send("TopicSync"), T).await.unwrap();
+        assert_eq!(r.code, code::SUCCESS, "{:?}", r.remark);
+        // Sends are sequential, so the log end is this record's end.
+        let store = &server.context().store;
+        let end = store.stats().commit_log_max_offset;
+        assert!(
+            store.flushed_offset() >= end,
+            "flushed {} < log end {end} when the answer came",
+            store.flushed_offset()
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_during_shutdown_are_turned_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = BrokerServer::start(config(dir.path())).await.unwrap();
+    let conn = client(&server.local_addr().to_string()).await;
+    server.context().shutdown.cancel();
+    let r = conn.invoke(send("TopicBye"), T).await.unwrap();
+    assert_eq!(r.code, code::GO_AWAY, "new clients are told to go away");
+    let r = conn
+        .invoke(
+            send("TopicBye").with_version(ferrocket_protocol::codes::version::V4_9_4),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.code,
+        code::SERVICE_NOT_AVAILABLE,
+        "older clients get a code they retry on"
+    );
+    server.shutdown().await;
+}
