@@ -2,6 +2,7 @@
 //! remoting protocol. It speaks only the wire protocol, so it works against Apache RocketMQ brokers as well as
 //! Ferrocket's.
 
+pub mod admin;
 pub(crate) mod api;
 pub mod config;
 pub mod consumer;
@@ -12,6 +13,7 @@ pub mod producer;
 pub mod rebalance;
 pub mod route;
 
+pub use admin::Admin;
 pub use config::ClientConfig;
 pub use consumer::{ConsumeStatus, MessageSelector, PushConsumer};
 pub use error::{ClientError, Result};

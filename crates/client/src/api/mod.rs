@@ -1,7 +1,6 @@
 //! Typed requests to brokers and name servers, grouped by family. Each is an `impl ClientInstance` block that
 //! builds the request from a typed header, sends it, checks the code and decodes the answer.
 
-pub(crate) mod admin;
 pub(crate) mod client;
 pub(crate) mod offset;
 pub(crate) mod pull;

@@ -51,8 +51,6 @@ pub enum PullStatus {
 pub struct PullResult {
     pub status: PullStatus,
     pub next_begin_offset: i64,
-    pub min_offset: i64,
-    pub max_offset: i64,
     pub suggest_which_broker_id: i64,
     pub messages: Vec<MessageExt>,
 }
@@ -121,8 +119,6 @@ impl ClientInstance {
         Ok(PullResult {
             status,
             next_begin_offset: h.next_begin_offset,
-            min_offset: h.min_offset,
-            max_offset: h.max_offset,
             suggest_which_broker_id: h.suggest_which_broker_id,
             messages,
         })

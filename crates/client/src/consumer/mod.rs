@@ -1,6 +1,7 @@
 //! Consumers: the push consumer (listener-driven) and the lite pull consumer (poll-driven), and what they share.
 
 pub(crate) mod listener;
+mod lite;
 pub(crate) mod offset_store;
 pub(crate) mod process_queue;
 mod push;
@@ -11,5 +12,6 @@ pub use listener::{
     ConsumeContext, ConsumeOrderlyContext, ConsumeOrderlyStatus, ConsumeStatus, MessageListener,
     OrderlyMessageListener,
 };
+pub use lite::{LitePullConsumer, LitePullConsumerBuilder, LitePullConsumerConfig};
 pub use push::{PushConsumer, PushConsumerBuilder, PushConsumerConfig, QueueStats};
 pub use subscription::MessageSelector;

@@ -110,11 +110,6 @@ impl ClientInstance {
         &self.config
     }
 
-    /// Resolves when the instance shuts down.
-    pub(crate) fn shutdown_token(&self) -> CancellationToken {
-        self.shutdown.clone()
-    }
-
     pub(crate) fn register_producer(
         &self,
         handle: Weak<dyn ProducerHandle>,

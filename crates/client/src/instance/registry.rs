@@ -13,7 +13,6 @@ use futures::future::BoxFuture;
 
 /// A consumer group living in this client instance.
 pub(crate) trait ConsumerHandle: Send + Sync + 'static {
-    fn group(&self) -> &str;
     /// This group's part of the heartbeat.
     fn consumer_data(&self) -> ConsumerData;
     /// Topics whose routes the instance keeps fresh.
@@ -34,7 +33,6 @@ pub(crate) trait ConsumerHandle: Send + Sync + 'static {
 
 /// A producer group living in this client instance.
 pub(crate) trait ProducerHandle: Send + Sync + 'static {
-    fn group(&self) -> &str;
     /// CHECK_TRANSACTION_STATE for a half message of this group; answers with END_TRANSACTION to `broker_addr`.
     fn check_transaction(
         self: Arc<Self>,

@@ -119,10 +119,6 @@ impl ProducerInner {
 }
 
 impl ProducerHandle for ProducerInner {
-    fn group(&self) -> &str {
-        &self.config.group
-    }
-
     fn check_transaction(
         self: Arc<Self>,
         broker_addr: String,

@@ -3,7 +3,7 @@
 
 mod local;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -50,10 +50,6 @@ impl OffsetStore {
         }
     }
 
-    pub fn is_local(&self) -> bool {
-        matches!(self.backend, Backend::Local { .. })
-    }
-
     /// Records consumption progress. With `increase_only`, never moves an offset backwards (late results of
     /// earlier batches must not undo later progress).
     pub fn update(&self, mq: &MessageQueue, offset: i64, increase_only: bool) {
@@ -88,14 +84,6 @@ impl OffsetStore {
     /// Forgets a queue's in-memory offset (after it moved to another consumer).
     pub fn remove(&self, mq: &MessageQueue) {
         self.table.lock().remove(mq);
-    }
-
-    pub fn snapshot(&self) -> BTreeMap<MessageQueue, i64> {
-        self.table
-            .lock()
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect()
     }
 
     /// Persists the offsets of `queues` (those with a known offset). `sync` waits for the broker's answers.
@@ -172,7 +160,6 @@ mod tests {
         let third = OffsetStore::local(dir.path().to_path_buf(), "127.0.0.1@c1", "G");
         assert_eq!(third.read_store(&a).await.unwrap(), Some(9));
         assert_eq!(third.read_store(&b).await.unwrap(), Some(7));
-        assert_eq!(third.snapshot().len(), 2);
         third.remove(&a);
         assert_eq!(third.read_memory(&a), None);
     }

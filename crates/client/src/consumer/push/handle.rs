@@ -20,10 +20,6 @@ use crate::consumer::listener::{
 use crate::instance::ConsumerHandle;
 
 impl ConsumerHandle for PushInner {
-    fn group(&self) -> &str {
-        &self.config.group
-    }
-
     fn consumer_data(&self) -> ConsumerData {
         ConsumerData {
             consume_from_where: self.config.consume_from_where,

@@ -1,0 +1,72 @@
+//! Message lookups (remoting-protocol.md §7.4, §13): by server id, by client id (UNIQ_KEY), by key.
+
+use ferrocket_protocol::message::MessageExt;
+
+use super::Admin;
+use crate::error::{ClientError, Result};
+
+/// Upper bound of the time range when the caller gives none.
+const END_OF_TIME: i64 = i64::MAX;
+
+impl Admin {
+    /// VIEW_MESSAGE_BY_ID: the message an offsetMsgId names (it says which broker and where).
+    pub async fn view_message(&self, offset_msg_id: &str) -> Result<MessageExt> {
+        self.instance.view_message(offset_msg_id).await
+    }
+
+    /// QUERY_MESSAGE by key at every broker of `topic`, keeping messages whose KEYS really contain `key`.
+    pub async fn query_message_by_key(
+        &self,
+        topic: &str,
+        key: &str,
+        max_num: i32,
+        begin_ms: i64,
+        end_ms: Option<i64>,
+    ) -> Result<Vec<MessageExt>> {
+        let end = end_ms.unwrap_or(END_OF_TIME);
+        let mut out = Vec::new();
+        for (_, addr) in self.topic_masters(topic).await? {
+            let found = self
+                .instance
+                .query_message(&addr, topic, key, max_num, begin_ms, end, false)
+                .await?;
+            out.extend(
+                found
+                    .into_iter()
+                    .filter(|m| m.topic == topic && m.keys().any(|k| k == key)),
+            );
+        }
+        out.sort_by_key(|m| m.store_timestamp);
+        out.truncate(usize::try_from(max_num).unwrap_or(0));
+        Ok(out)
+    }
+
+    /// QUERY_MESSAGE by UNIQ_KEY (the producer's msgId) at every broker of `topic`.
+    pub async fn query_message_by_uniq_key(
+        &self,
+        topic: &str,
+        uniq_key: &str,
+    ) -> Result<Vec<MessageExt>> {
+        let mut out = Vec::new();
+        for (_, addr) in self.topic_masters(topic).await? {
+            let found = self
+                .instance
+                .query_message(&addr, topic, uniq_key, 32, 0, END_OF_TIME, true)
+                .await?;
+            out.extend(found.into_iter().filter(|m| m.uniq_key() == Some(uniq_key)));
+        }
+        Ok(out)
+    }
+
+    /// A message by either id, as `queryMsgById` does: an offsetMsgId first, then a UNIQ_KEY.
+    pub async fn query_message_by_id(&self, topic: &str, id: &str) -> Result<MessageExt> {
+        if let Ok(m) = self.view_message(id).await {
+            return Ok(m);
+        }
+        self.query_message_by_uniq_key(topic, id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ClientError::InvalidMessage(format!("no message {id} in topic {topic}")))
+    }
+}
