@@ -65,7 +65,7 @@ async fn parked_pull_times_out_with_not_found() {
     assert!(waited < Duration::from_secs(3), "held for {waited:?}");
     // A message for another queue does not answer it early.
     let mut p = Pull::new("TopicT", 0, 1);
-    p.suspend_ms = Some(600);
+    p.suspend_ms = Some(2_000);
     let puller = {
         let conn = conn.clone();
         tokio::spawn(async move { pull(&conn, &p).await.code })
