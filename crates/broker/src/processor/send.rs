@@ -187,11 +187,8 @@ fn topic_for_send(
         h.default_topic_queue_nums.max(1),
         sys_flag,
     ) {
-        Some(tc) => {
-            // The manager wakes the registrar through its change notification too; this makes it explicit.
-            ctx.registrar.trigger();
-            Ok(tc)
-        }
+        // A created topic wakes the registrar through the manager's change notification.
+        Some(tc) => Ok(tc),
         None => Err(Failure::new(
             response_code::TOPIC_NOT_EXIST,
             format!("topic[{}] not exist, apply first please!", h.topic),
