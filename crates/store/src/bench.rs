@@ -46,6 +46,8 @@ pub struct BenchOptions {
     /// broker appends.
     pub sync_tasks: Vec<usize>,
     pub commit_log_file_size: u64,
+    /// Overrides `maxDispatchLagBytes` (None: the store default).
+    pub max_dispatch_lag_bytes: Option<u64>,
     /// Print each row as it completes.
     pub verbose: bool,
 }
@@ -61,6 +63,7 @@ impl Default for BenchOptions {
             sync_appenders: vec![1, 16, 64],
             sync_tasks: vec![1, 16, 64],
             commit_log_file_size: 1 << 30,
+            max_dispatch_lag_bytes: None,
             verbose: false,
         }
     }
@@ -193,6 +196,9 @@ fn store_run(
     let mut cfg = StoreConfig::with_root(&root);
     cfg.flush_disk_type = mode;
     cfg.mapped_file_size_commit_log = opts.commit_log_file_size;
+    if let Some(cap) = opts.max_dispatch_lag_bytes {
+        cfg.max_dispatch_lag_bytes = cap;
+    }
     let store = MessageStore::open(cfg)?;
     let record_size = template(body_size, 0)?.len();
     let target_msgs = opts.bytes_per_run.div_ceil(record_size as u64);
@@ -256,7 +262,9 @@ fn store_run(
                         let mut lat = Vec::new();
                         loop {
                             let i = issued.fetch_add(1, Ordering::Relaxed);
-                            if i >= target_msgs || (i.is_multiple_of(256) && Instant::now() > deadline) {
+                            if i >= target_msgs
+                                || (i.is_multiple_of(256) && Instant::now() > deadline)
+                            {
                                 break;
                             }
                             // Only sampled appends are timed (clock reads are not free).
@@ -316,7 +324,8 @@ fn store_run(
                     let mut lat = Vec::new();
                     loop {
                         let i = issued.fetch_add(1, Ordering::Relaxed);
-                        if i >= target_msgs || (i.is_multiple_of(256) && Instant::now() > deadline) {
+                        if i >= target_msgs || (i.is_multiple_of(256) && Instant::now() > deadline)
+                        {
                             break;
                         }
                         let rec = BytesMut::from(&tpl[..]);
@@ -476,6 +485,7 @@ mod tests {
             sync_appenders: vec![4],
             sync_tasks: vec![3],
             commit_log_file_size: 64 * 1024,
+            max_dispatch_lag_bytes: None,
             verbose: false,
         };
         let r = run(&opts).unwrap();

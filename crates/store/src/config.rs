@@ -80,6 +80,10 @@ pub struct StoreConfig {
     pub os_page_cache_busy_time_out_mills: u64,
     pub message_delay_level: String,
     pub access_message_in_memory_max_ratio: u32,
+    /// Ferrocket-only: an append that leaves more than this many bytes not yet dispatched (not readable through
+    /// consume queues) helps the dispatcher (or waits up to 20 ms while another thread does), which bounds the
+    /// append-to-readable lag when appenders outnumber the cores. 0 disables (`maxDispatchLagBytes`).
+    pub max_dispatch_lag_bytes: u64,
     /// Ferrocket-only: how appends reach the commit-log file (`commitLogWriteMode`).
     pub commit_log_write_mode: CommitLogWriteMode,
     /// Most consume-queue units one `get_message` examines when a filter rejects them (Apache's 16000).
@@ -124,6 +128,7 @@ impl Default for StoreConfig {
             access_message_in_memory_max_ratio: 40,
             max_filter_message_size: 16_000,
             commit_log_write_mode: CommitLogWriteMode::Auto,
+            max_dispatch_lag_bytes: 2 * 1024 * 1024,
         }
     }
 }
@@ -240,13 +245,6 @@ impl StoreConfig {
         if self.max_hash_slot_num == 0 || self.max_index_num < 2 {
             return Err(StoreError::Config(
                 "maxHashSlotNum/maxIndexNum too small".into(),
-            ));
-        }
-        if self.max_message_size as u64 + 64 * 1024 > self.mapped_file_size_commit_log
-            && self.mapped_file_size_commit_log >= 1024 * 1024 * 1024
-        {
-            return Err(StoreError::Config(
-                "maxMessageSize larger than a commit-log file".into(),
             ));
         }
         self.delay_levels_ms()?;

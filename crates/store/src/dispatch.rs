@@ -53,6 +53,8 @@ pub struct Dispatcher {
     listener: RwLock<Option<ArrivalListener>>,
     stop: AtomicBool,
     stalled_at: AtomicI64,
+    /// Held while dispatching: the dispatcher thread, or an appender helping it catch up.
+    running: parking_lot::Mutex<()>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -82,6 +84,7 @@ impl Dispatcher {
             listener: RwLock::new(None),
             stop: AtomicBool::new(false),
             stalled_at: AtomicI64::new(-1),
+            running: parking_lot::Mutex::new(()),
         }
     }
 
@@ -160,6 +163,24 @@ impl Dispatcher {
 
     /// Dispatches everything between the reput offset and the commit-log end. Returns whether anything moved.
     pub fn dispatch_available(&self) -> bool {
+        let _g = self.running.lock();
+        self.dispatch_locked()
+    }
+
+    /// Dispatches like `dispatch_available` unless someone else is dispatching right now (then returns false at
+    /// once). Appenders call it when the dispatcher falls behind: with more busy appender threads than cores the
+    /// dispatcher thread gets only its fair share of CPU, so the appenders lend theirs.
+    pub fn try_dispatch(&self) -> bool {
+        match self.running.try_lock() {
+            Some(_g) => {
+                self.dispatch_locked();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn dispatch_locked(&self) -> bool {
         let listener = self.listener.read().clone();
         let mut cache = None;
         let mut moved = false;
@@ -244,7 +265,10 @@ impl Dispatcher {
     pub fn run(&self) {
         while !self.stop.load(Ordering::Acquire) {
             self.dispatch_available();
-            self.signal.wait(Duration::from_millis(10));
+            if !self.signal.wait(Duration::from_millis(10)) && self.dispatched.has_async_waiters() {
+                // Idle: let async waiters re-check their deadlines.
+                self.dispatched.tick();
+            }
         }
         self.dispatch_available();
     }

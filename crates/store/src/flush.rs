@@ -139,7 +139,9 @@ impl CommitLogFlusher {
                         }
                     }
                     // Let async waiters re-check their deadlines.
-                    self.flushed.tick();
+                    if self.flushed.has_async_waiters() {
+                        self.flushed.tick();
+                    }
                 }
                 FlushDiskType::AsyncFlush => {
                     self.signal.wait(Duration::from_millis(self.interval_ms));
@@ -150,7 +152,9 @@ impl CommitLogFlusher {
                         least = 0;
                     }
                     self.flush_once(least);
-                    self.flushed.tick();
+                    if self.flushed.has_async_waiters() {
+                        self.flushed.tick();
+                    }
                 }
             }
         }

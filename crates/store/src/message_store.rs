@@ -448,6 +448,14 @@ impl MessageStore {
         };
         self.dispatcher.wake();
         let end = appended.phys_offset + appended.wrote_bytes;
+        let cap = self.config.max_dispatch_lag_bytes as i64;
+        if cap > 0 {
+            // Back-pressure: do not run ahead of readers. Help dispatch, or wait while someone else does.
+            let dispatched = self.dispatcher.dispatched();
+            if end - dispatched.get() > cap && !self.dispatcher.try_dispatch() {
+                dispatched.wait_blocking(end - cap / 2, Duration::from_millis(20));
+            }
+        }
         // A waiting caller drives the flush itself (wait_flushed*); a WAIT=false append just wakes the flusher.
         let flush_wait_offset = match self.config.flush_disk_type {
             FlushDiskType::SyncFlush if wait => Some(end),

@@ -63,7 +63,8 @@ impl Recovery<'_> {
             });
         }
         let start_idx = if abnormal {
-            let min_ts = if self.index.is_some() {
+            // The index timestamp only counts when there is an index to protect (no keys, no files).
+            let min_ts = if self.index.is_some_and(|i| i.file_count() > 0) {
                 self.checkpoint.min_timestamp_index()
             } else {
                 self.checkpoint.min_timestamp()

@@ -44,6 +44,8 @@ impl Signal {
 /// A monotonically increasing i64 that threads can wait on, from blocking code (condvar) and async code (watch).
 #[derive(Debug)]
 pub struct Progress {
+    /// Lock-free copy of `value` for hot-path reads.
+    fast: std::sync::atomic::AtomicI64,
     value: Mutex<i64>,
     cv: Condvar,
     tx: tokio::sync::watch::Sender<i64>,
@@ -53,6 +55,7 @@ impl Progress {
     pub fn new(v: i64) -> Self {
         let (tx, _rx) = tokio::sync::watch::channel(v);
         Progress {
+            fast: std::sync::atomic::AtomicI64::new(v),
             value: Mutex::new(v),
             cv: Condvar::new(),
             tx,
@@ -60,7 +63,7 @@ impl Progress {
     }
 
     pub fn get(&self) -> i64 {
-        *self.value.lock()
+        self.fast.load(Ordering::Acquire)
     }
 
     /// Raises the value (never lowers it, except through `reset`) and wakes waiters.
@@ -68,6 +71,7 @@ impl Progress {
         let mut g = self.value.lock();
         if v > *g {
             *g = v;
+            self.fast.store(v, Ordering::Release);
             drop(g);
             self.cv.notify_all();
             self.tx.send_replace(v);
@@ -77,6 +81,7 @@ impl Progress {
     /// Sets the value unconditionally (recovery).
     pub fn reset(&self, v: i64) {
         *self.value.lock() = v;
+        self.fast.store(v, Ordering::Release);
         self.cv.notify_all();
         self.tx.send_replace(v);
     }

@@ -304,24 +304,55 @@ fn abnormal_recovery_truncates_torn_tail_and_rebuilds_queues() {
 fn abnormal_recovery_starts_from_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = small_config(dir.path());
+    let clock = Arc::new(ferrocket_store::FakeClock::new(1_700_000_000_000));
+    let env = || ferrocket_store::StoreEnv {
+        clock: clock.clone(),
+        ..Default::default()
+    };
     {
-        let store = MessageStore::open(cfg.clone()).unwrap();
-        for _ in 0..400 {
-            store.put_message(record("C", 0, &[1u8; 900], ""));
+        let store = MessageStore::open_with(cfg.clone(), env()).unwrap();
+        for i in 0..400 {
+            clock.advance(1000); // one message per second
+            let r = store.put_message(record(
+                "C",
+                0,
+                &[1u8; 900],
+                &props(&[("KEYS", &format!("c{i}"))]),
+            ));
+            assert!(r.is_ok());
         }
         wait_readable(&store);
         store.flush_all();
         store.shutdown();
     }
+    let total = std::fs::read_dir(cfg.commit_log_dir()).unwrap().count() as i64 * 65536;
     std::fs::write(cfg.abort_path(), b"1").unwrap();
-    let store = MessageStore::open(cfg.clone()).unwrap();
+    let store = MessageStore::open_with(cfg.clone(), env()).unwrap();
     let rep = store.recovery_report();
     assert!(rep.abnormal);
-    // Store times are all within the same few ms, so the checkpoint (minus its 3 s margin) predates every file:
-    // the scan starts at the first file. What matters is that it is bounded by the checkpoint rule; with distinct
-    // times see the unit test in recovery. Here just check the result is consistent.
+    // Only the file holding the checkpoint time (minus 3 s) and later are scanned, not the whole log.
+    assert!(rep.scan_from >= 4 * 65536, "{rep:?}");
+    assert!(
+        rep.scanned_bytes <= 2 * 65536 && rep.scanned_bytes < total / 2,
+        "{rep:?}"
+    );
     assert_eq!(store.max_offset_in_queue("C", 0), 400);
     assert_eq!(rep.end_offset, store.commit_log_max_offset());
+    // the index (flushed with the checkpoint) still answers for old and recent keys, without duplicates
+    assert_eq!(
+        store
+            .query_message("C", "c3", 8, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .query_message("C", "c399", 8, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -382,6 +413,15 @@ fn async_wait_flushed_without_a_runtime_timer() {
     // an offset that will never be flushed times out
     let ok = rt.block_on(store.wait_flushed(i64::MAX, Duration::from_millis(50)));
     assert!(!ok);
+    let t = std::time::Instant::now();
+    let ok = rt.block_on(store.wait_dispatched(i64::MAX, Duration::from_millis(50)));
+    assert!(!ok);
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "idle dispatcher still wakes async waiters for deadlines"
+    );
+    let end = store.commit_log_max_offset();
+    assert!(rt.block_on(store.wait_dispatched(end, Duration::from_secs(5))));
 }
 
 #[test]
