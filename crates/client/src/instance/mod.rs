@@ -51,7 +51,7 @@ fn instances() -> &'static Mutex<HashMap<String, Weak<ClientInstance>>> {
 }
 
 impl ClientInstance {
-    /// The live instance for this configuration's client id, or a new one (which starts its route refresh and
+    /// The live instance for this configuration's client id and name servers, or a new one (which starts its route refresh and
     /// heartbeat tasks). Must run inside a tokio runtime.
     pub async fn obtain(config: &ClientConfig) -> Result<Arc<ClientInstance>> {
         config.validate()?;
@@ -62,14 +62,10 @@ impl ClientInstance {
             None => client_ip::detect(&config.namesrv_addrs).await,
         };
         let client_id = format!("{ip}@{}", config.instance_name);
+        // One instance per client id and name-server set: the same client id may talk to two clusters.
+        let key = format!("{client_id}|{}", config.namesrv_addrs.join(";"));
         let mut table = instances().lock();
-        if let Some(existing) = table.get(&client_id).and_then(Weak::upgrade) {
-            if existing.config.namesrv_addrs != config.namesrv_addrs {
-                tracing::warn!(
-                    client_id,
-                    "client instance exists with other name servers; sharing it"
-                );
-            }
+        if let Some(existing) = table.get(&key).and_then(Weak::upgrade) {
             return Ok(existing);
         }
         // Message ids carry the client IP; first instance of the process decides it.
@@ -91,7 +87,7 @@ impl ClientInstance {
             heartbeat_kick: Arc::new(Notify::new()),
         });
         table.retain(|_, w| w.strong_count() > 0);
-        table.insert(client_id, Arc::downgrade(&instance));
+        table.insert(key, Arc::downgrade(&instance));
         drop(table);
         tasks::spawn_all(&instance);
         Ok(instance)

@@ -144,6 +144,15 @@ impl PushInner {
             .await
         {
             Ok(locked) => locked.contains(mq),
+            Err(e)
+                if e.response_code()
+                    == Some(
+                        ferrocket_protocol::codes::response_code::REQUEST_CODE_NOT_SUPPORTED,
+                    ) =>
+            {
+                tracing::warn!(%mq, error = %e, "broker does not support LOCK_BATCH_MQ; orderly consumption cannot start");
+                false
+            }
             Err(e) => {
                 tracing::debug!(%mq, error = %e, "lock failed");
                 false
