@@ -129,7 +129,7 @@ impl PullPlan {
                 ),
             ));
         }
-        let Some(group) = ctx.groups.find_or_create(&h.consumer_group) else {
+        let Some(group) = ctx.groups.find_or_create_arc(&h.consumer_group) else {
             return Err(Failure::new(
                 response_code::SUBSCRIPTION_GROUP_NOT_EXIST,
                 format!("subscription group [{}] does not exist", h.consumer_group),
@@ -141,7 +141,7 @@ impl PullPlan {
                 format!("subscription group no permission, {}", h.consumer_group),
             ));
         }
-        let Some(topic) = ctx.topics.get(&h.topic) else {
+        let Some(topic) = ctx.topics.get_arc(&h.topic) else {
             return Err(Failure::new(
                 response_code::TOPIC_NOT_EXIST,
                 format!("topic[{}] not exist, apply first please!", h.topic),

@@ -176,8 +176,8 @@ fn check_request(
 fn topic_for_send(
     ctx: &BrokerContext,
     h: &SendMessageRequestHeader,
-) -> Result<TopicConfig, Failure> {
-    if let Some(tc) = ctx.topics.get(&h.topic) {
+) -> Result<Arc<TopicConfig>, Failure> {
+    if let Some(tc) = ctx.topics.get_arc(&h.topic) {
         return Ok(tc);
     }
     let sys_flag = if h.unit_mode == Some(true) { 1 } else { 0 };
@@ -188,7 +188,7 @@ fn topic_for_send(
         sys_flag,
     ) {
         // A created topic wakes the registrar through the manager's change notification.
-        Some(tc) => Ok(tc),
+        Some(tc) => Ok(Arc::new(tc)),
         None => Err(Failure::new(
             response_code::TOPIC_NOT_EXIST,
             format!("topic[{}] not exist, apply first please!", h.topic),
