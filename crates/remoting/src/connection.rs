@@ -29,6 +29,9 @@ pub struct ConnectionConfig {
     pub write_queue: usize,
     /// Largest accepted frame, including the length word.
     pub max_frame: usize,
+    /// Requests from the peer being handled at once. When reached, the connection stops reading until one finishes,
+    /// so a peer that sends without reading its responses is slowed by TCP back-pressure instead of piling up tasks.
+    pub max_in_flight_requests: usize,
 }
 
 impl Default for ConnectionConfig {
@@ -37,6 +40,7 @@ impl Default for ConnectionConfig {
             idle_timeout: Duration::from_secs(120),
             write_queue: 4096,
             max_frame: 16 * 1024 * 1024,
+            max_in_flight_requests: 4096,
         }
     }
 }
@@ -176,6 +180,9 @@ pub(crate) fn spawn_connection<H: RequestHandler>(
     let reader_conn = conn.clone();
     let codec = RemotingCodec::with_max_frame(config.max_frame);
     let idle = config.idle_timeout;
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(
+        config.max_in_flight_requests.max(1),
+    ));
     tokio::spawn(async move {
         let mut frames = FramedRead::with_capacity(read_half, codec, 64 * 1024);
         loop {
@@ -207,6 +214,14 @@ pub(crate) fn spawn_connection<H: RequestHandler>(
                 }
                 continue;
             }
+            // Waits (and so stops reading) while the peer already has the maximum number of requests in flight.
+            let permit = tokio::select! {
+                _ = reader_conn.closed.cancelled() => break,
+                p = in_flight.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+            };
             let handler = handler.clone();
             let conn = reader_conn.clone();
             tokio::spawn(async move {
@@ -216,6 +231,7 @@ pub(crate) fn spawn_connection<H: RequestHandler>(
                         let _ = conn.send(resp).await;
                     }
                 }
+                drop(permit);
             });
         }
         reader_conn.close();

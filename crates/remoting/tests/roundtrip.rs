@@ -167,3 +167,60 @@ async fn invoke_times_out_when_peer_never_answers() {
     assert!(err.to_string().contains("timed out"), "{err}");
     hold.abort();
 }
+
+/// A peer that sends requests but never reads responses stops being read from once its in-flight limit is reached;
+/// the server keeps serving everyone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_reader_is_back_pressured_not_buffered() {
+    use ferrocket_remoting::ConnectionConfig;
+    use tokio::io::AsyncWriteExt;
+
+    let shutdown = CancellationToken::new();
+    let echo = Arc::new(Echo::default());
+    let config = ServerConfig {
+        connection: ConnectionConfig {
+            write_queue: 4,
+            max_in_flight_requests: 8,
+            ..ConnectionConfig::default()
+        },
+    };
+    let server = RemotingServer::bind("127.0.0.1:0", echo.clone(), config, shutdown.clone())
+        .await
+        .unwrap();
+    let addr = server.local_addr().to_string();
+
+    // The stalled peer: writes many requests with 64 KiB bodies, never reads.
+    let mut raw = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut frame = bytes::BytesMut::new();
+    RemotingCommand::new_request(1)
+        .with_body(Bytes::from(vec![1u8; 64 * 1024]))
+        .encode(&mut frame)
+        .unwrap();
+    let frame = frame.freeze();
+    let writer = tokio::spawn(async move {
+        let mut sent = 0usize;
+        for _ in 0..10_000 {
+            match tokio::time::timeout(Duration::from_secs(2), raw.write_all(&frame)).await {
+                Ok(Ok(())) => sent += 1,
+                _ => break,
+            }
+        }
+        (sent, raw)
+    });
+    let (sent, _raw) = writer.await.unwrap();
+    assert!(
+        sent < 10_000,
+        "the server kept reading from a peer that never reads ({sent} frames accepted)"
+    );
+
+    // Everyone else is still served promptly.
+    let conn = connect(&addr, Arc::new(ClientSide), &ConnectionConfig::default(), T)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    conn.invoke(RemotingCommand::new_request(1), T)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    shutdown.cancel();
+}
