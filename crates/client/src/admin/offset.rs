@@ -70,7 +70,8 @@ impl Admin {
     }
 
     /// Moves `group` on `topic` back (or forward) to `timestamp_ms` (−1: to the end) with
-    /// INVOKE_BROKER_TO_RESET_OFFSET at every broker of the topic. Where a broker answers CONSUMER_NOT_ONLINE,
+    /// INVOKE_BROKER_TO_RESET_OFFSET at every broker of the topic. Where a broker answers CONSUMER_NOT_ONLINE (or
+    /// does not know the command),
     /// the offsets are set directly instead (searched by time, never moved forward unless `force`). Returns the
     /// new offset of each queue.
     pub async fn reset_offset_by_time(
@@ -101,7 +102,8 @@ impl Admin {
                         result.extend(ResetOffsetBody::decode(&resp.body)?.offset_table);
                     }
                 }
-                response_code::CONSUMER_NOT_ONLINE => {
+                // No consumer online, or a broker without the command: set the offsets directly.
+                response_code::CONSUMER_NOT_ONLINE | response_code::REQUEST_CODE_NOT_SUPPORTED => {
                     for mq in queues.iter().filter(|q| q.broker_name == broker) {
                         let mut offset = if timestamp_ms < 0 {
                             self.instance.max_offset(mq).await?

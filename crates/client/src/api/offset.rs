@@ -39,7 +39,9 @@ impl ClientInstance {
             consumer_group: group.to_owned(),
             topic: mq.topic.clone(),
             queue_id: mq.queue_id,
-            set_zero_if_not_found: None,
+            // Ask for the truth: with the field absent, brokers answer 0 for a group they never saw when the
+            // queue still starts at 0, which would defeat CONSUME_FROM_LAST_OFFSET.
+            set_zero_if_not_found: Some(false),
             broker_name: Some(mq.broker_name.clone()),
         };
         let req = self.request_with(request_code::QUERY_CONSUMER_OFFSET, &header);
