@@ -15,6 +15,7 @@ pub mod long_poll;
 pub mod message_build;
 pub mod namesrv_register;
 pub mod processor;
+pub mod schedule;
 pub mod server;
 pub mod subscription_group;
 pub mod topic_manager;

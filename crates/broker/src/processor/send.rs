@@ -84,11 +84,25 @@ pub async fn send_message(
         (result, uniq, wait)
     } else {
         let props = message_build::stored_properties(client_props, &config.broker_cluster_name);
+        // Delay-level and timer messages are stored under the schedule/timer topic with their real destination
+        // kept in properties; everything else goes where it was sent.
+        let redirect = crate::schedule::redirect_for_delivery(ctx, &meta, &props)?;
+        let (meta, props) = match &redirect {
+            Some(r) => (
+                RecordMeta {
+                    topic: &r.topic,
+                    queue_id: r.queue_id,
+                    ..meta
+                },
+                r.properties.as_str(),
+            ),
+            None => (meta, props.as_str()),
+        };
         let mut record = bytes::BytesMut::new();
-        message_build::encode_record(&mut record, &meta, h.flag, &req.body, &props)?;
+        message_build::encode_record(&mut record, &meta, h.flag, &req.body, props)?;
         // The store reads WAIT from the record itself.
         let result = ctx.store.put_message(record);
-        let uniq = properties::get(&props, UNIQ_KEY).map(str::to_owned);
+        let uniq = properties::get(props, UNIQ_KEY).map(str::to_owned);
         (result, uniq, true)
     };
     drop(slot);
