@@ -1,7 +1,11 @@
 //! An independent RocketMQ client (crates.io `rocketmq-client-rust`, driven by compat/rust-client) against real
 //! Ferrocket processes. Run by compat/run.sh, which builds the driver and sets FERROCKET_COMPAT_RUST_CLIENT.
+//! The produce/consume scenarios live in compat_support/scenarios.rs and are shared with compat_cpp_client.rs.
 
+mod compat_support;
 mod support;
+
+use compat_support::scenarios::{self, Client};
 
 use std::process::Command;
 use std::sync::Arc;
@@ -120,4 +124,22 @@ async fn independent_client_reads_routes_from_namesrv() {
         "{out}"
     );
     drop(conn);
+}
+
+#[test]
+#[ignore = "needs the compat driver; run by compat/run.sh"]
+fn rust_client_all_messages_exactly_once() {
+    scenarios::all_messages_exactly_once(&Client::rust());
+}
+
+#[test]
+#[ignore = "needs the compat driver; run by compat/run.sh"]
+fn rust_client_tag_subscription_filters() {
+    scenarios::tag_subscription_filters(&Client::rust());
+}
+
+#[test]
+#[ignore = "needs the compat driver; run by compat/run.sh"]
+fn rust_client_offsets_survive_restart() {
+    scenarios::offsets_survive_restart(&Client::rust());
 }
