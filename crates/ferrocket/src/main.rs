@@ -20,6 +20,8 @@ enum Command {
     Broker(cmd::broker::BrokerArgs),
     /// Run a name server and a broker in one process.
     Standalone(cmd::standalone::StandaloneArgs),
+    /// Administer a cluster (Apache's `mqadmin`).
+    Admin(cmd::admin::AdminArgs),
 }
 
 fn main() {
@@ -29,6 +31,7 @@ fn main() {
         Command::Namesrv(args) => cmd::namesrv::run(args),
         Command::Broker(args) => cmd::broker::run(args),
         Command::Standalone(args) => cmd::standalone::run(args),
+        Command::Admin(args) => cmd::admin::run(args),
     };
     if let Err(e) = result {
         eprintln!("ferrocket: {e:#}");

@@ -1,5 +1,6 @@
 //! One module per subcommand; `settings` holds what they share (properties files, `--set`, `-p`).
 
+pub mod admin;
 pub mod broker;
 pub mod namesrv;
 pub mod settings;
