@@ -1,7 +1,7 @@
 //! Thin runner for `ferrocket_store::bench::run`.
 //!
 //! `cargo run --release -p ferrocket-store --example store_bench -- [--dir D] [--gib N] [--max-secs S] [--quick]
-//!  [--sizes 128,1024] [--async 1,16,64] [--sync 1,16,64] [--sync-tasks 1,16,64] [--lag-cap BYTES]` (an empty list, e.g. `--async ''`, skips those runs)
+//!  [--sizes 128,1024] [--async 1,16,64] [--sync 1,16,64] [--sync-tasks 1,16,64] [--lag-cap BYTES] [--write-mode auto|mmap|pwrite]` (an empty list, e.g. `--async ''`, skips those runs)
 
 use ferrocket_store::bench::{run, BenchOptions};
 
@@ -22,6 +22,14 @@ fn main() {
             "--gib" => {
                 opts.bytes_per_run =
                     (val().parse::<f64>().expect("--gib number") * (1u64 << 30) as f64) as u64;
+                i += 1;
+            }
+            "--write-mode" => {
+                opts.write_mode = Some(match val().as_str() {
+                    "mmap" => ferrocket_store::CommitLogWriteMode::Mmap,
+                    "pwrite" => ferrocket_store::CommitLogWriteMode::Pwrite,
+                    _ => ferrocket_store::CommitLogWriteMode::Auto,
+                });
                 i += 1;
             }
             "--lag-cap" => {

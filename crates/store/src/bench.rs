@@ -48,6 +48,8 @@ pub struct BenchOptions {
     pub commit_log_file_size: u64,
     /// Overrides `maxDispatchLagBytes` (None: the store default).
     pub max_dispatch_lag_bytes: Option<u64>,
+    /// Overrides `commitLogWriteMode` (None: the store default).
+    pub write_mode: Option<crate::config::CommitLogWriteMode>,
     /// Print each row as it completes.
     pub verbose: bool,
 }
@@ -64,6 +66,7 @@ impl Default for BenchOptions {
             sync_tasks: vec![1, 16, 64],
             commit_log_file_size: 1 << 30,
             max_dispatch_lag_bytes: None,
+            write_mode: None,
             verbose: false,
         }
     }
@@ -198,6 +201,9 @@ fn store_run(
     cfg.mapped_file_size_commit_log = opts.commit_log_file_size;
     if let Some(cap) = opts.max_dispatch_lag_bytes {
         cfg.max_dispatch_lag_bytes = cap;
+    }
+    if let Some(m) = opts.write_mode {
+        cfg.commit_log_write_mode = m;
     }
     let store = MessageStore::open(cfg)?;
     let record_size = template(body_size, 0)?.len();
@@ -486,6 +492,7 @@ mod tests {
             sync_tasks: vec![3],
             commit_log_file_size: 64 * 1024,
             max_dispatch_lag_bytes: None,
+            write_mode: None,
             verbose: false,
         };
         let r = run(&opts).unwrap();

@@ -5,6 +5,10 @@
 //! `flush_wait_offset` set when the caller must wait for durability. Wait with `wait_flushed_blocking` from a plain
 //! thread or `wait_flushed` from async code (no runtime needed by the store), or call `put_message_blocking` /
 //! `put_message_async`, which wait and report FLUSH_DISK_TIMEOUT after `syncFlushTimeout`.
+//!
+//! `put_message` itself never waits for the disk. It can spend a little time helping the dispatcher (or, while
+//! another thread dispatches, wait at most 20 ms) when more than `maxDispatchLagBytes` of the log is not yet
+//! readable; that keeps consumers close behind producers when appenders outnumber the cores.
 
 use std::fs::File;
 use std::io::Write;
