@@ -3,6 +3,7 @@
 use ferrocket_protocol::message::MessageExt;
 
 use super::Admin;
+use crate::api::query::MessageQuery;
 use crate::error::{ClientError, Result};
 
 /// Upper bound of the time range when the caller gives none.
@@ -26,10 +27,15 @@ impl Admin {
         let end = end_ms.unwrap_or(END_OF_TIME);
         let mut out = Vec::new();
         for (_, addr) in self.topic_masters(topic).await? {
-            let found = self
-                .instance
-                .query_message(&addr, topic, key, max_num, begin_ms, end, false)
-                .await?;
+            let q = MessageQuery {
+                topic,
+                key,
+                max_num,
+                begin_ms,
+                end_ms: end,
+                unique: false,
+            };
+            let found = self.instance.query_message(&addr, &q).await?;
             out.extend(
                 found
                     .into_iter()
@@ -49,10 +55,15 @@ impl Admin {
     ) -> Result<Vec<MessageExt>> {
         let mut out = Vec::new();
         for (_, addr) in self.topic_masters(topic).await? {
-            let found = self
-                .instance
-                .query_message(&addr, topic, uniq_key, 32, 0, END_OF_TIME, true)
-                .await?;
+            let q = MessageQuery {
+                topic,
+                key: uniq_key,
+                max_num: 32,
+                begin_ms: 0,
+                end_ms: END_OF_TIME,
+                unique: true,
+            };
+            let found = self.instance.query_message(&addr, &q).await?;
             out.extend(found.into_iter().filter(|m| m.uniq_key() == Some(uniq_key)));
         }
         Ok(out)

@@ -7,6 +7,18 @@ use ferrocket_protocol::message::{decode_offset_msg_id, MessageExt};
 use crate::error::{ClientError, Result};
 use crate::instance::ClientInstance;
 
+/// A QUERY_MESSAGE lookup.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MessageQuery<'a> {
+    pub topic: &'a str,
+    pub key: &'a str,
+    pub max_num: i32,
+    pub begin_ms: i64,
+    pub end_ms: i64,
+    /// Search by UNIQ_KEY instead of KEYS.
+    pub unique: bool,
+}
+
 impl ClientInstance {
     /// VIEW_MESSAGE_BY_ID: the message an offsetMsgId points at (its store host and commit-log offset).
     pub(crate) async fn view_message(&self, offset_msg_id: &str) -> Result<MessageExt> {
@@ -30,25 +42,20 @@ impl ClientInstance {
         Ok(msgs.swap_remove(0))
     }
 
-    /// QUERY_MESSAGE at `addr`: messages whose key (or UNIQ_KEY, with `unique`) hashes like `key`; the caller
-    /// filters on the real value. Empty when the broker finds nothing.
+    /// QUERY_MESSAGE at `addr`: messages whose key (or UNIQ_KEY, with `unique`) hashes like the query's key;
+    /// the caller filters on the real value. Empty when the broker finds nothing.
     pub(crate) async fn query_message(
         &self,
         addr: &str,
-        topic: &str,
-        key: &str,
-        max_num: i32,
-        begin_ms: i64,
-        end_ms: i64,
-        unique: bool,
+        q: &MessageQuery<'_>,
     ) -> Result<Vec<MessageExt>> {
         let header = QueryMessageRequestHeader {
-            topic: topic.to_owned(),
-            key: key.to_owned(),
-            max_num,
-            begin_timestamp: begin_ms,
-            end_timestamp: end_ms,
-            unique_key_query: unique.then_some(true),
+            topic: q.topic.to_owned(),
+            key: q.key.to_owned(),
+            max_num: q.max_num,
+            begin_timestamp: q.begin_ms,
+            end_timestamp: q.end_ms,
+            unique_key_query: q.unique.then_some(true),
             broker_name: None,
         };
         let req = self.request_with(request_code::QUERY_MESSAGE, &header);

@@ -142,13 +142,8 @@ impl LitePullConsumer {
             inner.stop.cancel();
             return Err(e);
         }
-        for topic in inner
-            .subscriptions
-            .read()
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-        {
+        let topics: Vec<String> = inner.subscriptions.read().keys().cloned().collect();
+        for topic in topics {
             let _ = instance.update_route(&topic).await;
         }
         instance.send_heartbeat_to_all().await;

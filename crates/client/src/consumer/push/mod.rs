@@ -289,13 +289,8 @@ impl PushInner {
         let weak: std::sync::Weak<dyn ConsumerHandle> = Arc::downgrade(&self) as _;
         instance.register_consumer(weak, &cfg.group)?;
 
-        for topic in self
-            .subscriptions
-            .read()
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-        {
+        let topics: Vec<String> = self.subscriptions.read().keys().cloned().collect();
+        for topic in topics {
             if let Err(e) = instance.update_route(&topic).await {
                 tracing::debug!(topic, error = %e, "no route yet");
             }

@@ -9,7 +9,7 @@ use ferrocket_protocol::codes::response_code;
 
 use super::PushInner;
 use crate::api::pull::{PullSpec, PullStatus};
-use crate::consumer::process_queue::ProcessQueue;
+use crate::consumer::process_queue::{CacheStats, ProcessQueue};
 
 /// Pause after a failed pull (Java: `pullTimeDelayMillsWhenException`).
 const DELAY_ON_ERROR: Duration = Duration::from_millis(3000);
@@ -25,29 +25,37 @@ pub(crate) enum Admission {
     Pull { max_nums: i32, max_bytes: i32 },
 }
 
-/// Flow control: the cache may hold at most `count_limit` messages and (about) `bytes_limit` bytes, and in
+/// Flow-control limits of one queue's cache.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub count: usize,
+    pub bytes: u64,
+    /// Concurrent mode only: largest allowed offset span of the cache.
+    pub max_span: Option<i64>,
+    /// Messages and bytes one pull asks for at most.
+    pub batch: usize,
+    pub batch_bytes: usize,
+}
+
+/// Flow control: the cache may hold at most `limits.count` messages and (about) `limits.bytes` bytes, and in
 /// concurrent mode span at most `max_span` offsets. A pull asks only for what still fits, so the count limit is
-/// never exceeded, and the byte limit by at most one message (sizes are estimated from the average so far).
-pub(crate) fn admission(
-    count: usize,
-    bytes: u64,
-    span: i64,
-    count_limit: usize,
-    bytes_limit: u64,
-    max_span: Option<i64>,
-    batch: usize,
-    batch_bytes: usize,
-) -> Admission {
-    if count >= count_limit || bytes >= bytes_limit || max_span.is_some_and(|m| span > m) {
+/// never exceeded, and the byte limit by at most one message (sizes are estimated from the average so far, and
+/// brokers honour the requested byte budget).
+pub(crate) fn admission(cache: &CacheStats, limits: &Limits) -> Admission {
+    let (count, bytes) = (cache.count, cache.bytes);
+    if count >= limits.count
+        || bytes >= limits.bytes
+        || limits.max_span.is_some_and(|m| cache.span > m)
+    {
         return Admission::Wait;
     }
-    let room_bytes = bytes_limit - bytes;
-    let mut max_nums = batch.min(count_limit - count).max(1);
+    let room_bytes = limits.bytes - bytes;
+    let mut max_nums = limits.batch.min(limits.count - count).max(1);
     if count > 0 {
         let avg = (bytes / count as u64).max(1);
         max_nums = max_nums.min(((room_bytes / avg) as usize).max(1));
     }
-    let max_bytes = (batch_bytes as u64).min(room_bytes).max(1);
+    let max_bytes = (limits.batch_bytes as u64).min(room_bytes).max(1);
     Admission::Pull {
         max_nums: max_nums.min(i32::MAX as usize) as i32,
         max_bytes: max_bytes.min(i32::MAX as u64) as i32,
@@ -63,21 +71,18 @@ pub(crate) async fn run(consumer: Arc<PushInner>, pq: Arc<ProcessQueue>, mut nex
     let mut broker_id = MASTER_ID;
     let orderly = consumer.is_orderly();
     let clustering = cfg.message_model == MessageModel::Clustering;
+    let limits = Limits {
+        count: cfg.pull_threshold_for_queue,
+        bytes: cfg.size_threshold_bytes(),
+        max_span: (!orderly).then_some(cfg.consume_concurrently_max_span),
+        batch: cfg.pull_batch_size,
+        batch_bytes: cfg.pull_batch_size_bytes,
+    };
     loop {
         if pq.is_dropped() || consumer.is_stopping() {
             return;
         }
-        let stats = pq.stats();
-        let adm = admission(
-            stats.count,
-            stats.bytes,
-            stats.span,
-            cfg.pull_threshold_for_queue,
-            cfg.size_threshold_bytes(),
-            (!orderly).then_some(cfg.consume_concurrently_max_span),
-            cfg.pull_batch_size,
-            cfg.pull_batch_size_bytes,
-        );
+        let adm = admission(&pq.stats(), &limits);
         let Admission::Pull {
             max_nums,
             max_bytes,
@@ -200,22 +205,40 @@ async fn sleep_or_cancel(pq: &ProcessQueue, d: Duration) -> bool {
 mod tests {
     use super::*;
 
+    fn cache(count: usize, bytes: u64, span: i64) -> CacheStats {
+        CacheStats { count, bytes, span }
+    }
+
+    fn limits(
+        count: usize,
+        bytes: u64,
+        max_span: Option<i64>,
+        batch: usize,
+        batch_bytes: usize,
+    ) -> Limits {
+        Limits {
+            count,
+            bytes,
+            max_span,
+            batch,
+            batch_bytes,
+        }
+    }
+
     #[test]
     fn count_limit_is_never_exceeded() {
+        let l = limits(1000, 1 << 30, Some(2000), 32, 1 << 18);
         // 990 cached of 1000: ask for at most 10.
         assert_eq!(
-            admission(990, 990, 0, 1000, 1 << 30, Some(2000), 32, 1 << 18),
+            admission(&cache(990, 990, 0), &l),
             Admission::Pull {
                 max_nums: 10,
                 max_bytes: 1 << 18
             }
         );
+        assert_eq!(admission(&cache(1000, 0, 0), &l), Admission::Wait);
         assert_eq!(
-            admission(1000, 0, 0, 1000, 1 << 30, None, 32, 1 << 18),
-            Admission::Wait
-        );
-        assert_eq!(
-            admission(0, 0, 0, 1000, 1 << 30, None, 32, 1 << 18),
+            admission(&cache(0, 0, 0), &l),
             Admission::Pull {
                 max_nums: 32,
                 max_bytes: 1 << 18
@@ -227,28 +250,36 @@ mod tests {
     fn byte_limit_scales_the_request() {
         // 10 cached messages of 100 KiB, limit 1.5 MiB: room for ~5 more.
         let kib = 1024u64;
-        let adm = admission(10, 1000 * kib, 0, 1000, 1536 * kib, None, 32, 1 << 18);
+        let l = limits(1000, 1536 * kib, None, 32, 1 << 18);
         assert_eq!(
-            adm,
+            admission(&cache(10, 1000 * kib, 0), &l),
             Admission::Pull {
                 max_nums: 5,
                 max_bytes: 256 * 1024
             }
         );
+        assert_eq!(admission(&cache(10, 1536 * kib, 0), &l), Admission::Wait);
+        // Less room than a pull's byte budget: ask for just the room.
         assert_eq!(
-            admission(10, 1536 * kib, 0, 1000, 1536 * kib, None, 32, 1 << 18),
-            Admission::Wait
+            admission(&cache(10, 1436 * kib, 0), &l),
+            Admission::Pull {
+                max_nums: 1,
+                max_bytes: 100 * 1024
+            }
         );
     }
 
     #[test]
     fn span_limit_applies_when_given() {
         assert_eq!(
-            admission(2, 2, 2001, 1000, 1 << 30, Some(2000), 32, 100),
+            admission(
+                &cache(2, 2, 2001),
+                &limits(1000, 1 << 30, Some(2000), 32, 100)
+            ),
             Admission::Wait
         );
         assert!(matches!(
-            admission(2, 2, 2001, 1000, 1 << 30, None, 32, 100),
+            admission(&cache(2, 2, 2001), &limits(1000, 1 << 30, None, 32, 100)),
             Admission::Pull { .. }
         ));
     }
