@@ -37,6 +37,8 @@ pub struct BrokerContext {
     pub started_at: Instant,
     /// Cancelled when the broker starts shutting down; background tasks stop on it.
     pub shutdown: CancellationToken,
+    /// Delay-level and timer messages: parking decisions, delivery progress.
+    pub schedule: crate::schedule::ScheduleService,
 }
 
 impl BrokerContext {

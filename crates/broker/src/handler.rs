@@ -145,6 +145,7 @@ async fn dispatch(
         rc::GET_CONSUME_STATS => admin_group::consume_stats(ctx, conn, req).await,
         rc::GET_CONSUMER_CONNECTION_LIST => admin_group::consumer_connections(ctx, conn, req).await,
         rc::GET_ALL_CONSUMER_OFFSET => admin_group::all_consumer_offset(ctx, conn, req).await,
+        rc::GET_ALL_DELAY_OFFSET => crate::schedule::admin::all_delay_offset(ctx, conn, req).await,
         rc::GET_BROKER_RUNTIME_INFO => admin_broker::runtime_info(ctx, conn, req).await,
         rc::GET_BROKER_CONFIG => admin_broker::broker_config(ctx, conn, req).await,
         rc::UPDATE_BROKER_CONFIG => admin_broker::update_broker_config(ctx, conn, req).await,

@@ -153,6 +153,7 @@ impl BrokerServer {
             broker_addr: config.broker_addr(),
             started_at: Instant::now(),
             shutdown: CancellationToken::new(),
+            schedule: crate::schedule::ScheduleService::load(&config)?,
             config: ArcSwap::from_pointee(config),
         });
         let long_poll = ctx.long_poll.clone();
@@ -186,6 +187,7 @@ impl BrokerServer {
             tokio::spawn(namesrv_register::run(ctx.clone())),
             tokio::spawn(ClientManager::run_housekeeping(ctx.clone())),
             tokio::spawn(persist_offsets_periodically(ctx.clone())),
+            tokio::spawn(crate::schedule::run(ctx.clone())),
         ];
         Ok((ctx, tasks))
     }
