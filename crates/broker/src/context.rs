@@ -39,6 +39,14 @@ pub struct BrokerContext {
     pub shutdown: CancellationToken,
     /// Delay-level and timer messages: parking decisions, delivery progress.
     pub schedule: crate::schedule::ScheduleService,
+    /// Ordered-consumption queue locks (LOCK_BATCH_MQ).
+    pub locks: crate::rebalance_lock::RebalanceLockManager,
+    /// Transactional messages: ended ids and the checker's state.
+    pub transactions: crate::transaction::TransactionService,
+    /// Pending server-side offset resets (INVOKE_BROKER_TO_RESET_OFFSET).
+    pub resets: crate::offset_reset::OffsetResetTable,
+    /// Compiled SQL92 subscriptions.
+    pub filters: crate::sql_filter::SqlFilterCache,
 }
 
 impl BrokerContext {

@@ -11,8 +11,8 @@ use futures::FutureExt;
 
 use crate::flow_control::Family;
 use crate::processor::{
-    admin_broker, admin_group, admin_topic, client_manage, consumer_manage, pull, query, send,
-    Failure, Outcome,
+    admin_broker, admin_group, admin_topic, client_manage, consumer_manage, end_transaction, lock,
+    pull, query, reset_offset, send, send_back, Failure, Outcome,
 };
 use crate::BrokerContext;
 
@@ -26,7 +26,11 @@ pub struct BrokerHandler {
 /// The processor family whose flow-control lane a request code uses.
 pub fn family_of(code: i32) -> Family {
     match code {
-        rc::SEND_MESSAGE | rc::SEND_MESSAGE_V2 | rc::SEND_BATCH_MESSAGE => Family::Send,
+        rc::SEND_MESSAGE
+        | rc::SEND_MESSAGE_V2
+        | rc::SEND_BATCH_MESSAGE
+        | rc::CONSUMER_SEND_MSG_BACK
+        | rc::END_TRANSACTION => Family::Send,
         rc::PULL_MESSAGE | rc::LITE_PULL_MESSAGE => Family::Pull,
         _ => Family::Admin,
     }
@@ -103,6 +107,10 @@ impl RequestHandler for BrokerHandler {
     fn on_close(&self, conn: &Arc<Connection>) {
         if let Some(ctx) = self.ctx.get() {
             ctx.clients.connection_closed(conn.id());
+            let dropped = ctx.locks.connection_closed(conn.id());
+            if dropped > 0 {
+                tracing::info!(peer = %conn.peer_addr(), dropped, "queue locks released: connection closed");
+            }
         }
     }
 }
@@ -151,6 +159,11 @@ async fn dispatch(
         rc::UPDATE_BROKER_CONFIG => admin_broker::update_broker_config(ctx, conn, req).await,
         rc::VIEW_MESSAGE_BY_ID => query::view_message_by_id(ctx, conn, req).await,
         rc::QUERY_MESSAGE => query::query_message(ctx, conn, req).await,
+        rc::CONSUMER_SEND_MSG_BACK => send_back::send_msg_back(ctx, conn, req).await,
+        rc::END_TRANSACTION => end_transaction::end_transaction(ctx, conn, req).await,
+        rc::LOCK_BATCH_MQ => lock::lock_batch_mq(ctx, conn, req).await,
+        rc::UNLOCK_BATCH_MQ => lock::unlock_batch_mq(ctx, conn, req).await,
+        rc::INVOKE_BROKER_TO_RESET_OFFSET => reset_offset::reset_offset(ctx, conn, req).await,
         _ => Ok(Some(ferrocket_remoting::not_supported(req).into())),
     }
 }

@@ -154,6 +154,10 @@ impl BrokerServer {
             started_at: Instant::now(),
             shutdown: CancellationToken::new(),
             schedule: crate::schedule::ScheduleService::load(&config)?,
+            locks: Default::default(),
+            transactions: Default::default(),
+            resets: Default::default(),
+            filters: Default::default(),
             config: ArcSwap::from_pointee(config),
         });
         let long_poll = ctx.long_poll.clone();
@@ -188,6 +192,7 @@ impl BrokerServer {
             tokio::spawn(ClientManager::run_housekeeping(ctx.clone())),
             tokio::spawn(persist_offsets_periodically(ctx.clone())),
             tokio::spawn(crate::schedule::run(ctx.clone())),
+            tokio::spawn(crate::transaction::TransactionService::run(ctx.clone())),
         ];
         Ok((ctx, tasks))
     }

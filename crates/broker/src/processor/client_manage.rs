@@ -5,7 +5,6 @@ use std::sync::Arc;
 use ferrocket_protocol::body::{
     CheckClientRequestBody, GetConsumerListByGroupResponseBody, HeartbeatData,
 };
-use ferrocket_protocol::codes::response_code;
 use ferrocket_protocol::command::RemotingCommand;
 use ferrocket_protocol::header::{
     GetConsumerListByGroupRequestHeader, HeartbeatResponseHeader, UnregisterClientRequestHeader,
@@ -128,8 +127,8 @@ pub async fn consumer_list(
     reply(success(req).with_body(body.encode()))
 }
 
-/// CHECK_CLIENT_CONFIG (§16.1): TAG subscriptions pass; others fail unless `enablePropertyFilter`, and then with
-/// SUBSCRIPTION_PARSE_FAILED since SQL92 filtering is not implemented yet.
+/// CHECK_CLIENT_CONFIG (§16.1): TAG subscriptions pass; others fail unless `enablePropertyFilter`, then they must
+/// compile (SUBSCRIPTION_PARSE_FAILED with the compiler's message otherwise).
 pub async fn check_client_config(
     ctx: &Arc<BrokerContext>,
     _conn: &Arc<Connection>,
@@ -152,11 +151,6 @@ pub async fn check_client_config(
             sub.expression_type
         )));
     }
-    Err(Failure::new(
-        response_code::SUBSCRIPTION_PARSE_FAILED,
-        format!(
-            "{} filter not supported yet: cannot compile `{}`",
-            sub.expression_type, sub.sub_string
-        ),
-    ))
+    crate::sql_filter::compile(&sub.expression_type, &sub.sub_string)?;
+    reply(success(req))
 }

@@ -6,9 +6,13 @@ pub mod admin_group;
 pub mod admin_topic;
 pub mod client_manage;
 pub mod consumer_manage;
+pub mod end_transaction;
+pub mod lock;
 pub mod pull;
 pub mod query;
+pub mod reset_offset;
 pub mod send;
+pub mod send_back;
 
 use ferrocket_protocol::codes::response_code;
 use ferrocket_protocol::command::RemotingCommand;

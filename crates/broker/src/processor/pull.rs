@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrocket_protocol::body::{SubscriptionData, EXPRESSION_TYPE_TAG, SUB_ALL};
+use ferrocket_protocol::body::{SubscriptionData, SUB_ALL};
 use ferrocket_protocol::codes::{perm, pull_sys_flag, request_code, response_code};
 use ferrocket_protocol::command::RemotingCommand;
 use ferrocket_protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
@@ -20,6 +20,8 @@ use super::{header, Failure, Outcome};
 use crate::config::BrokerConfig;
 use crate::flow_control::{Family, Ticket};
 use crate::long_poll::WakeReason;
+use crate::sql_filter::{self, PropertyFilter};
+use crate::topic_validator;
 use crate::BrokerContext;
 
 /// Which messages a pull wants, by consume-queue tags code.
@@ -77,30 +79,13 @@ pub struct PullPlan {
     pub max_msgs: usize,
     pub max_bytes: usize,
     pub filter: TagMatch,
+    /// Applied to the records read (SQL92 subscriptions, retry topics with `filterSupportRetry`).
+    pub property_filter: Option<PropertyFilter>,
     pub topic_sys_flag: i32,
     pub group_sys_flag: i32,
     /// Broker id to suggest when the data is cold and slave reads are enabled.
     pub slow_broker_id: i64,
     pub group_broker_id: i64,
-}
-
-fn is_tag_type(expression_type: Option<&str>) -> bool {
-    match expression_type {
-        None => true,
-        Some(t) => t.is_empty() || t.eq_ignore_ascii_case(EXPRESSION_TYPE_TAG),
-    }
-}
-
-fn unsupported_filter(config: &BrokerConfig, expression_type: &str) -> Failure {
-    if config.enable_property_filter {
-        Failure::system(format!(
-            "filtering messages by {expression_type} is not implemented yet"
-        ))
-    } else {
-        Failure::system(format!(
-            "The broker does not support consumer to filter message by {expression_type}"
-        ))
-    }
 }
 
 impl PullPlan {
@@ -162,14 +147,26 @@ impl PullPlan {
                 ),
             ));
         }
-        let filter = if h.sys_flag & pull_sys_flag::SUBSCRIPTION != 0 {
-            if !is_tag_type(h.expression_type.as_deref()) {
-                return Err(unsupported_filter(
-                    config,
-                    h.expression_type.as_deref().unwrap_or(""),
-                ));
+        let sql = |sub_version: i64, expression_type: &str, source: &str| {
+            sql_filter::for_subscription(
+                ctx,
+                config,
+                &h.consumer_group,
+                &h.topic,
+                sub_version,
+                expression_type,
+                source,
+            )
+        };
+        let (filter, mut property_filter) = if h.sys_flag & pull_sys_flag::SUBSCRIPTION != 0 {
+            let expression = h.subscription.as_deref().unwrap_or("");
+            match h.expression_type.as_deref() {
+                t if sql_filter::is_tag_type(t) => (TagMatch::parse(expression), None),
+                t => (
+                    TagMatch::All,
+                    Some(sql(h.sub_version, t.unwrap_or(""), expression)?),
+                ),
             }
-            TagMatch::parse(h.subscription.as_deref().unwrap_or(""))
         } else {
             let Some(sub) = ctx.clients.subscription(&h.consumer_group, &h.topic) else {
                 return Err(Failure::new(
@@ -189,11 +186,24 @@ impl PullPlan {
                     ),
                 ));
             }
-            if !is_tag_type(Some(&sub.expression_type)) {
-                return Err(unsupported_filter(config, &sub.expression_type));
+            if sql_filter::is_tag_type(Some(&sub.expression_type)) {
+                (TagMatch::from_subscription(&sub), None)
+            } else {
+                (
+                    TagMatch::All,
+                    Some(sql(sub.sub_version, &sub.expression_type, &sub.sub_string)?),
+                )
             }
-            TagMatch::from_subscription(&sub)
         };
+        if property_filter.is_none()
+            && config.enable_property_filter
+            && config.filter_support_retry
+            && topic_validator::is_retry_topic(&h.topic)
+        {
+            property_filter = Some(PropertyFilter::RetryOf {
+                group: h.consumer_group.clone(),
+            });
+        }
         let count_limit = config
             .max_transfer_count_on_message_in_memory
             .clamp(1, i32::MAX as u32);
@@ -208,6 +218,7 @@ impl PullPlan {
             max_msgs,
             max_bytes,
             filter,
+            property_filter,
             topic_sys_flag: topic.topic_sys_flag,
             group_sys_flag: group.group_sys_flag,
             slow_broker_id: group.which_broker_when_consume_slowly,
@@ -261,7 +272,7 @@ pub fn execute(
 ) -> (i32, Response) {
     let filter = |code: i64| plan.filter.matches(code);
     let filter_ref: &dyn Fn(i64) -> bool = &filter;
-    let result: GetMessageResult = ctx.store.get_message(
+    let mut result: GetMessageResult = ctx.store.get_message(
         &plan.topic,
         plan.queue_id,
         offset,
@@ -272,6 +283,9 @@ pub fn execute(
             TagMatch::Codes(_) => Some(filter_ref),
         },
     );
+    if let (Some(pf), GetMessageStatus::Found) = (&plan.property_filter, result.status) {
+        apply_property_filter(ctx, pf, &mut result);
+    }
     let correct = !config.is_slave() || config.offset_check_in_slave;
     let (code, next) = status_code(result.status, offset, result.next_begin_offset, correct);
     let suggest = if config.slave_read_enable {
@@ -303,6 +317,58 @@ pub fn execute(
     (code, Response::with_chunks(cmd, chunks))
 }
 
+/// Drops the records the property filter rejects. The store's next offset stays: the skipped records are
+/// consumed. When none is left the pull answers PULL_RETRY_IMMEDIATELY from that offset (NO_MATCHED_MESSAGE).
+fn apply_property_filter(ctx: &BrokerContext, pf: &PropertyFilter, result: &mut GetMessageResult) {
+    let mut kept_bytes = 0usize;
+    let mut messages = Vec::with_capacity(result.messages.len());
+    let mut offsets = Vec::with_capacity(result.queue_offsets.len());
+    for (record, offset) in result
+        .messages
+        .drain(..)
+        .zip(result.queue_offsets.drain(..))
+    {
+        if pf.matches(ctx, &record) {
+            kept_bytes += record.len();
+            messages.push(record);
+            offsets.push(offset);
+        }
+    }
+    result.messages = messages;
+    result.queue_offsets = offsets;
+    result.total_bytes = kept_bytes;
+    if result.messages.is_empty() {
+        result.status = GetMessageStatus::NoMatchedMessage;
+    }
+}
+
+/// The answer to a pull of a queue whose offset was reset on the broker (§7.2's last row): PULL_OFFSET_MOVED to
+/// the new offset.
+fn offset_reset_response(
+    ctx: &BrokerContext,
+    plan: &PullPlan,
+    req: &RemotingCommand,
+    offset: i64,
+) -> Response {
+    let header = PullMessageResponseHeader {
+        suggest_which_broker_id: 0,
+        next_begin_offset: offset,
+        min_offset: ctx.store.min_offset_in_queue(&plan.topic, plan.queue_id),
+        max_offset: ctx.store.max_offset_in_queue(&plan.topic, plan.queue_id),
+        offset_delta: None,
+        topic_sys_flag: Some(plan.topic_sys_flag),
+        group_sys_flag: Some(plan.group_sys_flag),
+        forbidden_type: None,
+    };
+    RemotingCommand::response_to(
+        req,
+        response_code::PULL_OFFSET_MOVED,
+        Some("OFFSET_RESET".to_string()),
+    )
+    .with_header(&header)
+    .into()
+}
+
 /// PULL_MESSAGE and LITE_PULL_MESSAGE. `ticket` is the request's flow-control place; it is given back while the
 /// request is parked, so parked pulls never count against `pullThreadPoolQueueCapacity`.
 pub async fn pull_message(
@@ -315,6 +381,12 @@ pub async fn pull_message(
     let config = ctx.config.load_full();
     let plan = PullPlan::prepare(ctx, &config, &h, req.code)?;
 
+    if config.use_server_side_reset_offset {
+        // The consumer's commit offset predates the reset: do not store it.
+        if let Some(offset) = ctx.resets.take(&h.consumer_group, &h.topic, h.queue_id) {
+            return Ok(Some(offset_reset_response(ctx, &plan, req, offset)));
+        }
+    }
     if h.sys_flag & pull_sys_flag::COMMIT_OFFSET != 0 && ctx.is_master() && h.commit_offset >= 0 {
         ctx.offsets
             .commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);

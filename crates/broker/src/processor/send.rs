@@ -12,16 +12,18 @@ use ferrocket_protocol::codes::{perm, request_code, response_code};
 use ferrocket_protocol::command::RemotingCommand;
 use ferrocket_protocol::header::{SendMessageRequestHeader, SendMessageResponseHeader};
 use ferrocket_protocol::message::create_offset_msg_id;
-use ferrocket_protocol::message::properties::{self, TRAN_MSG, UNIQ_KEY, WAIT};
+use ferrocket_protocol::message::properties::{self, DELAY, TRAN_MSG, UNIQ_KEY, WAIT};
 use ferrocket_protocol::message::sysflag;
 use ferrocket_remoting::Connection;
 use ferrocket_store::{PutMessageResult, PutMessageStatus};
 
-use super::{Failure, Outcome};
+use super::{send_back, Failure, Outcome};
 use crate::config::BrokerConfig;
 use crate::flow_control::{Family, REJECT_REQUEST_REMARK};
+use crate::internal_message::with_property;
 use crate::message_build::{self, RecordMeta};
 use crate::topic_validator;
+use crate::transaction;
 use crate::BrokerContext;
 
 /// SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
@@ -83,10 +85,37 @@ pub async fn send_message(
         let wait = properties::get(client_props, WAIT) != Some("false");
         (result, uniq, wait)
     } else {
-        let props = message_build::stored_properties(client_props, &config.broker_cluster_name);
+        let mut props = message_build::stored_properties(client_props, &config.broker_cluster_name);
+        // A retry message out of retries (or of a group consuming orderly) becomes a dead letter; a half message
+        // is parked in the half topic. Neither is delayed.
+        let mut target = StoreTarget::AsSent;
+        if topic_validator::is_retry_topic(&h.topic) {
+            if let Some(dlq) = retry_to_dead_letter(ctx, &h, req.version)? {
+                props = with_property(&props, DELAY, Some("-1"));
+                target = StoreTarget::Elsewhere(dlq, 0);
+            }
+        }
+        let half = half_message(&config, &h, sys_flag, &props)?;
+        if half {
+            props = transaction::half::half_properties(&props, &h, queue_id);
+            sys_flag = sysflag::reset_transaction_type(sys_flag, sysflag::TRANSACTION_NOT_TYPE);
+            target = StoreTarget::Elsewhere(topic_validator::TRANS_HALF_TOPIC.to_string(), 0);
+        }
+        let meta = match &target {
+            StoreTarget::AsSent => meta,
+            StoreTarget::Elsewhere(topic, queue) => RecordMeta {
+                topic,
+                queue_id: *queue,
+                sys_flag,
+                ..meta
+            },
+        };
         // Delay-level and timer messages are stored under the schedule/timer topic with their real destination
         // kept in properties; everything else goes where it was sent.
-        let redirect = crate::schedule::redirect_for_delivery(ctx, &meta, &props)?;
+        let redirect = match target {
+            StoreTarget::AsSent => crate::schedule::redirect_for_delivery(ctx, &meta, &props)?,
+            StoreTarget::Elsewhere(..) => None,
+        };
         let (meta, props) = match &redirect {
             Some(r) => (
                 RecordMeta {
@@ -168,21 +197,89 @@ fn check_request(
             format!("batch request does not support retry group {}", h.topic),
         ));
     }
-    // Half messages are the transactions issue's; until then refuse them clearly rather than store messages no
-    // consumer would ever see.
-    let prepared = sysflag::TRANSACTION_MASK & h.sys_flag == sysflag::TRANSACTION_PREPARED_TYPE;
-    if prepared || properties::get(props, TRAN_MSG) == Some("true") {
+    if batch && is_transactional(h.sys_flag, props) {
+        return Err(Failure::new(
+            response_code::MESSAGE_ILLEGAL,
+            "batch request does not support transaction message",
+        ));
+    }
+    Ok(())
+}
+
+/// Where a single message is stored instead of its topic and queue (before the delay hook).
+enum StoreTarget {
+    AsSent,
+    Elsewhere(String, i32),
+}
+
+/// A half message of a transaction: `TRAN_MSG=true` (what Java clients set), or the PREPARED sysFlag.
+fn is_transactional(sys_flag: i32, props: &str) -> bool {
+    properties::get(props, TRAN_MSG).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        || sysflag::transaction_type(sys_flag) == sysflag::TRANSACTION_PREPARED_TYPE
+}
+
+/// Whether to store the message as a half message; NO_PERMISSION when the broker rejects transactions. Like
+/// Apache, a resent retry with a delay level is not treated as half (clients before 4.6.1 kept TRAN_MSG on it).
+fn half_message(
+    config: &BrokerConfig,
+    h: &SendMessageRequestHeader,
+    sys_flag: i32,
+    props: &str,
+) -> Result<bool, Failure> {
+    if !is_transactional(sys_flag, props) {
+        return Ok(false);
+    }
+    let delayed = properties::get(props, DELAY)
+        .and_then(|d| d.trim().parse::<i32>().ok())
+        .is_some_and(|d| d > 0);
+    if h.reconsume_times.unwrap_or(0) > 0 && delayed {
+        return Ok(false);
+    }
+    if config.reject_transaction_message {
         return Err(Failure::new(
             response_code::NO_PERMISSION,
             format!(
-                "the broker[{}] sending transaction message is forbidden: transactional messages are not supported yet",
+                "the broker[{}] sending transaction message is forbidden",
                 config.broker_ip1
             ),
         ));
     }
-    // DELAY (and the 5.x timer properties) are stored as ordinary messages until scheduled delivery lands: the
-    // consumer gets them at once instead of later, which loses nothing.
-    Ok(())
+    Ok(true)
+}
+
+/// §7.1's rule for a message sent to `%RETRY%<group>`: past the retry limit (the group's `retryMaxTimes`, or the
+/// client's for V3_4_9 and later), or while the group holds ordered-consumption locks, it goes to `%DLQ%<group>`
+/// queue 0. Returns that topic, or `None` to store the message where it was sent.
+fn retry_to_dead_letter(
+    ctx: &BrokerContext,
+    h: &SendMessageRequestHeader,
+    client_version: i32,
+) -> Result<Option<String>, Failure> {
+    let group = &h.topic[topic_validator::RETRY_GROUP_TOPIC_PREFIX.len()..];
+    let Some(group_config) = ctx.groups.find_or_create_arc(group) else {
+        return Err(Failure::new(
+            response_code::SUBSCRIPTION_GROUP_NOT_EXIST,
+            format!("subscription group not exist, {group}"),
+        ));
+    };
+    let max = send_back::max_reconsume_times(
+        group_config.retry_max_times,
+        h.max_reconsume_times,
+        client_version,
+    );
+    let reconsume_times = h.reconsume_times.unwrap_or(0);
+    let locked = ctx.locks.has_live_lock(group);
+    if reconsume_times <= max && !locked {
+        return Ok(None);
+    }
+    tracing::info!(
+        group,
+        reconsume_times,
+        max,
+        locked,
+        "retry message sent to the dead-letter queue"
+    );
+    send_back::dead_letter_topic(ctx, group).map(Some)
 }
 
 /// The topic's config, auto-created from the request's template topic (normally TBW102) when unknown and the
@@ -193,6 +290,14 @@ fn topic_for_send(
 ) -> Result<Arc<TopicConfig>, Failure> {
     if let Some(tc) = ctx.topics.get_arc(&h.topic) {
         return Ok(tc);
+    }
+    if topic_validator::is_retry_topic(&h.topic) {
+        // A client resending to a retry topic the broker does not know yet (Apache creates it with one queue).
+        let sys_flag = if h.unit_mode == Some(true) { 1 } else { 0 };
+        let tc = ctx
+            .topics
+            .create_if_absent(&h.topic, 1, perm::PERM_RW, sys_flag);
+        return Ok(Arc::new(tc));
     }
     let sys_flag = if h.unit_mode == Some(true) { 1 } else { 0 };
     match ctx.topics.create_from_template(
