@@ -22,16 +22,19 @@ enum Command {
     Standalone(cmd::standalone::StandaloneArgs),
     /// Administer a cluster (Apache's `mqadmin`).
     Admin(cmd::admin::AdminArgs),
+    /// Load-test a cluster (Apache's benchmark producer and consumer) or the store.
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cmd::bench::rewrite_apache_flags(std::env::args_os()));
     logging::init();
     let result = match cli.command {
         Command::Namesrv(args) => cmd::namesrv::run(args),
         Command::Broker(args) => cmd::broker::run(args),
         Command::Standalone(args) => cmd::standalone::run(args),
         Command::Admin(args) => cmd::admin::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     if let Err(e) = result {
         eprintln!("ferrocket: {e:#}");

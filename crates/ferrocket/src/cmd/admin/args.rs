@@ -34,8 +34,11 @@ pub fn queue_nums(s: &str) -> Result<i32, String> {
     Ok(n)
 }
 
+/// Attributes added or changed (key, value), and removed (key).
+pub type AttributeEdits = (Vec<(String, String)>, Vec<String>);
+
 /// Attribute edits `+k=v,+k2=v2,-k3` into (added or changed, removed).
-pub fn attribute_edits(s: &str) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+pub fn attribute_edits(s: &str) -> Result<AttributeEdits, String> {
     let mut add = Vec::new();
     let mut remove = Vec::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {

@@ -52,11 +52,16 @@ impl BrokerRow {
     }
 
     fn long(&self, key: &str) -> i64 {
-        self.get(key).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+        self.get(key)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     fn hours_of_data(&self) -> f64 {
-        match self.get("earliestMessageTimeStamp").and_then(|v| v.parse::<i64>().ok()) {
+        match self
+            .get("earliestMessageTimeStamp")
+            .and_then(|v| v.parse::<i64>().ok())
+        {
             Some(t) if t > 0 => (now_ms() - t) as f64 / 1000.0 / 3600.0,
             _ => 0.0,
         }

@@ -23,7 +23,11 @@ pub struct Ctx {
 
 impl Ctx {
     /// An admin client on `-n` (or NAMESRV_ADDR). Connections are made lazily, by the first request.
-    pub async fn connect(namesrv: Option<&str>, json: bool, timeout: Duration) -> anyhow::Result<Ctx> {
+    pub async fn connect(
+        namesrv: Option<&str>,
+        json: bool,
+        timeout: Duration,
+    ) -> anyhow::Result<Ctx> {
         let list = namesrv
             .map(str::to_owned)
             .or_else(|| std::env::var("NAMESRV_ADDR").ok())
@@ -40,7 +44,11 @@ impl Ctx {
         .namesrv(&list);
         let namesrv = config.namesrv_addrs.clone();
         for addr in &namesrv {
-            if addr.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).is_none() {
+            if addr
+                .rsplit_once(':')
+                .and_then(|(_, p)| p.parse::<u16>().ok())
+                .is_none()
+            {
                 anyhow::bail!("name server address `{addr}` is not host:port");
             }
         }

@@ -9,7 +9,9 @@ use ferrocket_client::MessageQueue;
 use ferrocket_protocol::body::ConsumeType;
 use ferrocket_protocol::codes::{request_code, response_code, version};
 use ferrocket_protocol::command::RemotingCommand;
-use ferrocket_protocol::header::{GetConsumerConnectionListRequestHeader, ResetOffsetRequestHeader};
+use ferrocket_protocol::header::{
+    GetConsumerConnectionListRequestHeader, ResetOffsetRequestHeader,
+};
 use serde_json::json;
 
 use super::args::{attribute_edits, bool_value};
@@ -317,7 +319,7 @@ pub async fn consumer_progress(ctx: &Ctx, a: ConsumerProgressArgs) -> anyhow::Re
     }
     if show_ip {
         println!(
-            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20} {:<20} {:<20}{}",
+            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20} {:<20} {:<20}#LastTime",
             "#Topic",
             "#Broker Name",
             "#QID",
@@ -326,11 +328,10 @@ pub async fn consumer_progress(ctx: &Ctx, a: ConsumerProgressArgs) -> anyhow::Re
             "#Client IP",
             "#Diff",
             "#Inflight",
-            "#LastTime"
         );
     } else {
         println!(
-            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20} {:<20}{}",
+            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20} {:<20}#LastTime",
             "#Topic",
             "#Broker Name",
             "#QID",
@@ -338,7 +339,6 @@ pub async fn consumer_progress(ctx: &Ctx, a: ConsumerProgressArgs) -> anyhow::Re
             "#Consumer Offset",
             "#Diff",
             "#Inflight",
-            "#LastTime"
         );
     }
     for (mq, o, diff, inflight, last) in &rows {
@@ -374,8 +374,8 @@ async fn all_groups_progress(ctx: &Ctx) -> anyhow::Result<()> {
     let mut out = Vec::new();
     if !ctx.json {
         println!(
-            "{:<64}  {:<6}  {:<24} {:<5}  {:<14}  {:<7}  {}",
-            "#Group", "#Count", "#Version", "#Type", "#Model", "#TPS", "#Diff Total"
+            "{:<64}  {:<6}  {:<24} {:<5}  {:<14}  {:<7}  #Diff Total",
+            "#Group", "#Count", "#Version", "#Type", "#Model", "#TPS"
         );
     }
     for group in groups {
@@ -499,8 +499,8 @@ pub async fn consumer_connection(ctx: &Ctx, a: ConsumerConnectionArgs) -> anyhow
         return Ok(());
     }
     println!(
-        "{:<36} {:<22} {:<10} {}",
-        "#ClientId", "#ClientAddr", "#Language", "#Version"
+        "{:<36} {:<22} {:<10} #Version",
+        "#ClientId", "#ClientAddr", "#Language"
     );
     for c in &cc.connection_set {
         println!(
@@ -513,7 +513,7 @@ pub async fn consumer_connection(ctx: &Ctx, a: ConsumerConnectionArgs) -> anyhow
     }
     println!();
     println!("Below is subscription:");
-    println!("{:<20} {}", "#Topic", "#SubExpression");
+    println!("{:<20} #SubExpression", "#Topic");
     for s in cc.subscription_table.values() {
         println!("{:<20} {}", s.topic, s.sub_string);
     }
@@ -578,11 +578,7 @@ pub async fn reset_offset_by_time(ctx: &Ctx, a: ResetOffsetByTimeArgs) -> anyhow
             println!("reset consumer offset to {offset}");
         }
         if offset > 0 {
-            ctx.admin
-                .update_consumer_offset(group, &mq, offset)
-                .await
-                .map_err(|e| ctx.explain(e))?;
-            // Online consumers keep their own position; ask the broker to move them too.
+            // The broker moves online consumers too (and commits); where it cannot, set the stored offset.
             let header = ResetOffsetRequestHeader {
                 topic: topic.to_owned(),
                 group: group.to_owned(),
@@ -591,16 +587,24 @@ pub async fn reset_offset_by_time(ctx: &Ctx, a: ResetOffsetByTimeArgs) -> anyhow
                 timestamp,
                 is_force: force,
             };
-            let req =
-                RemotingCommand::request_with_header(request_code::INVOKE_BROKER_TO_RESET_OFFSET, &header);
+            let req = RemotingCommand::request_with_header(
+                request_code::INVOKE_BROKER_TO_RESET_OFFSET,
+                &header,
+            );
             let resp = ctx.raw.invoke(broker, req, ctx.timeout).await?;
-            if resp.code != response_code::SUCCESS && resp.code != response_code::CONSUMER_NOT_ONLINE {
-                bail!(
-                    "broker {broker} refused the reset: code {} ({}): {}",
-                    resp.code,
-                    response_code::name(resp.code).unwrap_or("unknown"),
+            match resp.code {
+                response_code::SUCCESS => {}
+                response_code::CONSUMER_NOT_ONLINE | response_code::REQUEST_CODE_NOT_SUPPORTED => {
+                    ctx.admin
+                        .update_consumer_offset(group, &mq, offset)
+                        .await
+                        .map_err(|e| ctx.explain(e))?
+                }
+                code => bail!(
+                    "broker {broker} refused the reset: code {code} ({}): {}",
+                    response_code::name(code).unwrap_or("unknown"),
                     resp.remark.unwrap_or_default()
-                );
+                ),
             }
         }
         if ctx.json {
@@ -630,7 +634,10 @@ pub async fn reset_offset_by_time(ctx: &Ctx, a: ResetOffsetByTimeArgs) -> anyhow
         "start reset consumer offset by specified, group[{group}], topic[{topic}], force[{force}], \
          timestamp(string)[{ts_text}], timestamp(long)[{timestamp}]"
     );
-    println!("{:<40}  {:<40}  {:<40}", "#brokerName", "#queueId", "#offset");
+    println!(
+        "{:<40}  {:<40}  {:<40}",
+        "#brokerName", "#queueId", "#offset"
+    );
     for (mq, offset) in &table {
         println!(
             "{:<40}  {:<40}  {:<40}",

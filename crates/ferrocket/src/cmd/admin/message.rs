@@ -8,7 +8,7 @@ use serde_json::json;
 use super::args::bool_value;
 use super::context::Ctx;
 use super::print_msg::{print_detail, to_json};
-use super::raw::PullOutcome;
+use super::raw::{PullOutcome, PullSpec};
 
 /// The consumer group Apache's tools pull with.
 pub const TOOLS_CONSUMER_GROUP: &str = "TOOLS_CONSUMER";
@@ -157,12 +157,20 @@ pub async fn query_msg_by_id(ctx: &Ctx, a: QueryMsgByIdArgs) -> anyhow::Result<(
 }
 
 /// "Not found" when the lookup worked but found nothing; otherwise what failed.
-pub fn not_found(ctx: &Ctx, id: &str, topic: &str, e: ferrocket_client::ClientError) -> anyhow::Error {
+pub fn not_found(
+    ctx: &Ctx,
+    id: &str,
+    topic: &str,
+    e: ferrocket_client::ClientError,
+) -> anyhow::Error {
     match e {
         ferrocket_client::ClientError::InvalidMessage(_) => {
             anyhow!("message {id} not found in topic {topic}")
         }
-        e => anyhow!("looking up message {id} in topic {topic}: {}", ctx.explain(e)),
+        e => anyhow!(
+            "looking up message {id} in topic {topic}: {}",
+            ctx.explain(e)
+        ),
     }
 }
 
@@ -226,7 +234,12 @@ pub async fn query_msg_by_key(ctx: &Ctx, a: QueryMsgByKeyArgs) -> anyhow::Result
     }
     println!("{:<50} {:>4} {:>40}", "#Message ID", "#QID", "#Offset");
     for m in &msgs {
-        println!("{:<50} {:>4} {:>40}", m.msg_id(), m.queue_id, m.queue_offset);
+        println!(
+            "{:<50} {:>4} {:>40}",
+            m.msg_id(),
+            m.queue_id,
+            m.queue_offset
+        );
     }
     Ok(())
 }
@@ -266,7 +279,17 @@ pub async fn query_msg_by_offset(ctx: &Ctx, a: QueryMsgByOffsetArgs) -> anyhow::
     let mq = MessageQueue::new(topic, broker, a.queue_id);
     let outcome = ctx
         .raw
-        .pull(&addr, TOOLS_CONSUMER_GROUP, &mq, "*", a.offset, 1, ctx.timeout)
+        .pull(
+            &PullSpec {
+                addr: &addr,
+                group: TOOLS_CONSUMER_GROUP,
+                mq: &mq,
+                expression: "*",
+                offset: a.offset,
+                max: 1,
+            },
+            ctx.timeout,
+        )
         .await?;
     let msg = match outcome {
         PullOutcome::Found { msgs, .. } => msgs.into_iter().find(|m| m.queue_offset == a.offset),

@@ -5,7 +5,7 @@
 //! argument struct, because one letter means different things in different commands (`-c` is a cluster for
 //! `updateTopic` but tags for `sendMessage`; `-b` a broker address, a broker name or a begin time).
 
-mod args;
+pub(crate) mod args;
 mod cluster;
 mod context;
 mod group;

@@ -52,7 +52,10 @@ pub fn print_detail(msg: &MessageExt, print_body: bool) {
     line("Properties:", properties_text(msg));
     line("Message Body Path:", write_body_file(msg));
     if print_body {
-        line("Message Body:", String::from_utf8_lossy(&msg.body).into_owned());
+        line(
+            "Message Body:",
+            String::from_utf8_lossy(&msg.body).into_owned(),
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use super::args::bool_value;
 use super::context::Ctx;
 use super::message::TOOLS_CONSUMER_GROUP;
 use super::print_msg::{print_line, to_json};
-use super::raw::PullOutcome;
+use super::raw::{PullOutcome, PullSpec};
 use super::timefmt::{now_ms, parse_time};
 
 /// Messages asked for per pull.
@@ -35,7 +35,17 @@ async fn read_range(
         let want = (to - offset).min(PULL_BATCH).min((limit - read) as i64);
         match ctx
             .raw
-            .pull(addr, group, mq, expression, offset, want as i32, ctx.timeout)
+            .pull(
+                &PullSpec {
+                    addr,
+                    group,
+                    mq,
+                    expression,
+                    offset,
+                    max: want as i32,
+                },
+                ctx.timeout,
+            )
             .await?
         {
             PullOutcome::Found { msgs, next } => {
@@ -160,7 +170,13 @@ pub async fn consume_message(ctx: &Ctx, a: ConsumeMessageArgs) -> anyhow::Result
         .as_deref()
         .map(str::trim)
         .unwrap_or(TOOLS_CONSUMER_GROUP);
-    let queues = select_queues(ctx, topic, a.broker_name.as_deref().map(str::trim), a.queue_id).await?;
+    let queues = select_queues(
+        ctx,
+        topic,
+        a.broker_name.as_deref().map(str::trim),
+        a.queue_id,
+    )
+    .await?;
     let mut left = a.message_number as u64;
     let mut collected = Vec::new();
     for mq in queues {

@@ -20,6 +20,17 @@ pub struct RawPool {
     conns: Mutex<HashMap<String, Arc<Connection>>>,
 }
 
+/// One pull: where, for which group, which queue, the tag expression, from which offset, how many at most.
+#[derive(Debug, Clone, Copy)]
+pub struct PullSpec<'a> {
+    pub addr: &'a str,
+    pub group: &'a str,
+    pub mq: &'a MessageQueue,
+    pub expression: &'a str,
+    pub offset: i64,
+    pub max: i32,
+}
+
 /// What a pull found.
 #[derive(Debug)]
 pub enum PullOutcome {
@@ -28,11 +39,17 @@ pub enum PullOutcome {
         next: i64,
     },
     /// Nothing at or after the offset yet (`next` = where new messages will appear).
-    NoNewMsg { next: i64 },
+    NoNewMsg {
+        next: i64,
+    },
     /// Messages existed but none matched the filter.
-    NoMatched { next: i64 },
+    NoMatched {
+        next: i64,
+    },
     /// The offset is outside the queue; `next` is the broker's suggestion.
-    OffsetIllegal { next: i64 },
+    OffsetIllegal {
+        next: i64,
+    },
 }
 
 impl RawPool {
@@ -70,16 +87,15 @@ impl RawPool {
 
     /// PULL_MESSAGE of at most `max` messages of `mq` from `offset`, filtered by a tag expression, without
     /// long polling and without committing any offset.
-    pub async fn pull(
-        &self,
-        addr: &str,
-        group: &str,
-        mq: &MessageQueue,
-        expression: &str,
-        offset: i64,
-        max: i32,
-        timeout: Duration,
-    ) -> anyhow::Result<PullOutcome> {
+    pub async fn pull(&self, p: &PullSpec<'_>, timeout: Duration) -> anyhow::Result<PullOutcome> {
+        let PullSpec {
+            addr,
+            group,
+            mq,
+            expression,
+            offset,
+            max,
+        } = *p;
         let header = PullMessageRequestHeader {
             consumer_group: group.to_owned(),
             topic: mq.topic.clone(),

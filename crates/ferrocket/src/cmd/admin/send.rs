@@ -96,8 +96,8 @@ pub async fn send_message(ctx: &Ctx, a: SendMessageArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<32}  {:<4}  {:<20}    {}",
-        "#Broker Name", "#QID", "#Send Result", "#MsgId"
+        "{:<32}  {:<4}  {:<20}    #MsgId",
+        "#Broker Name", "#QID", "#Send Result"
     );
     println!(
         "{:<32}  {:<4}  {:<20}    {}",
@@ -186,8 +186,8 @@ pub async fn resend_dlq(ctx: &Ctx, a: ResendDlqArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<34}  {:<32}  {:<24}  {:<4}  {:<20}    {}",
-        "#DLQ MsgId", "#Topic", "#Broker Name", "#QID", "#Send Result", "#New MsgId"
+        "{:<34}  {:<32}  {:<24}  {:<4}  {:<20}    #New MsgId",
+        "#DLQ MsgId", "#Topic", "#Broker Name", "#QID", "#Send Result"
     );
     for (id, topic, r) in &done {
         println!(

@@ -28,10 +28,9 @@ pub fn parse_time(s: &str) -> anyhow::Result<i64> {
     if let Ok(ms) = s.parse::<i64>() {
         return Ok(ms);
     }
-    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d#%H:%M:%S:%3f")
-        .with_context(|| {
-            format!("time `{s}`: expected now, milliseconds, or yyyy-MM-dd#HH:mm:ss:SSS")
-        })?;
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d#%H:%M:%S:%3f").with_context(|| {
+        format!("time `{s}`: expected now, milliseconds, or yyyy-MM-dd#HH:mm:ss:SSS")
+    })?;
     Local
         .from_local_datetime(&naive)
         .earliest()

@@ -417,8 +417,8 @@ pub async fn topic_status(ctx: &Ctx, a: TopicStatusArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<32}  {:<4}  {:<20}  {:<20}    {}",
-        "#Broker Name", "#QID", "#Min Offset", "#Max Offset", "#Last Updated"
+        "{:<32}  {:<4}  {:<20}  {:<20}    #Last Updated",
+        "#Broker Name", "#QID", "#Min Offset", "#Max Offset"
     );
     for (mq, o) in &stats.offset_table {
         let updated = if o.last_update_timestamp > 0 {
