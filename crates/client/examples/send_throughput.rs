@@ -1,6 +1,6 @@
 //! Sends small messages with a fixed number in flight and prints the rate.
 //!
-//! `cargo run --release -p ferrocket-client --example send_throughput -- <namesrv> [topic] [messages] [in_flight] [body_bytes]`
+//! `cargo run --release -p ferrocket-client --example send_throughput -- <namesrv> [topic] [messages] [in_flight] [body_bytes] [json|binary]`
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,10 +20,15 @@ async fn main() -> ferrocket_client::Result<()> {
     let total: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let in_flight: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(64);
     let body_len: usize = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(128);
+    let serialize_type = match args.get(6).map(String::as_str) {
+        Some("binary") => ferrocket_protocol::codes::SerializeType::RocketMq,
+        _ => ferrocket_protocol::codes::SerializeType::Json,
+    };
 
     let producer = Producer::builder()
         .namesrv(&namesrv)
         .group("BenchP")
+        .serialize_type(serialize_type)
         .build()?;
     producer.start().await?;
     // Warm up the route and connection.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferrocket_protocol::codes::LanguageCode;
+use ferrocket_protocol::codes::{LanguageCode, SerializeType};
 
 use crate::error::{ClientError, Result};
 
@@ -22,6 +22,9 @@ pub struct ClientConfig {
     pub language: LanguageCode,
     /// `version` sent in every request header (479 = V5_3_3).
     pub version: i32,
+    /// How request headers are written: JSON (what Java clients send by default) or the cheaper ROCKETMQ binary
+    /// form, which every broker also reads. Responses come in whatever form the server is configured for.
+    pub serialize_type: SerializeType,
     /// Timeout of ordinary client → server calls (`mqClientApiTimeout`).
     pub api_timeout: Duration,
     /// TCP connect timeout.
@@ -44,6 +47,7 @@ impl Default for ClientConfig {
             client_ip: None,
             language: LanguageCode::Rust,
             version: ferrocket_protocol::codes::CURRENT_VERSION,
+            serialize_type: SerializeType::Json,
             api_timeout: Duration::from_millis(3000),
             connect_timeout: Duration::from_millis(3000),
             poll_namesrv_interval: Duration::from_millis(30_000),
@@ -103,6 +107,15 @@ macro_rules! client_config_setters {
         /// Language code sent in request headers.
         pub fn language(mut self, language: ferrocket_protocol::codes::LanguageCode) -> Self {
             self.client.language = language;
+            self
+        }
+
+        /// Request header form: JSON (default) or ROCKETMQ binary.
+        pub fn serialize_type(
+            mut self,
+            serialize_type: ferrocket_protocol::codes::SerializeType,
+        ) -> Self {
+            self.client.serialize_type = serialize_type;
             self
         }
 

@@ -17,6 +17,7 @@ impl ClientInstance {
         RemotingCommand::new_request(code)
             .with_language(self.config.language)
             .with_version(self.config.version)
+            .with_serialize_type(self.config.serialize_type)
     }
 
     /// A request whose ext fields come from `header`.
