@@ -233,6 +233,10 @@ async fn send_path_moves_spent_retries_and_orderly_groups_to_the_dlq() {
             .collect()
     );
     assert!(dlq.iter().all(|m| prop(m, DELAY) == Some("-1")));
+    assert!(dlq.iter().all(|m| prop(m, DLQ_ORIGIN_TOPIC) == Some("T")));
+    assert!(dlq
+        .iter()
+        .all(|m| prop(m, DLQ_ORIGIN_MESSAGE_ID).is_some_and(|id| id.len() == 32)));
 
     // A group holding ordered-consumption locks sends its retries straight to the DLQ.
     let lock = LockBatchRequestBody {

@@ -12,7 +12,9 @@ use ferrocket_protocol::codes::{perm, request_code, response_code};
 use ferrocket_protocol::command::RemotingCommand;
 use ferrocket_protocol::header::{SendMessageRequestHeader, SendMessageResponseHeader};
 use ferrocket_protocol::message::create_offset_msg_id;
-use ferrocket_protocol::message::properties::{self, DELAY, TRAN_MSG, UNIQ_KEY, WAIT};
+use ferrocket_protocol::message::properties::{
+    self, DELAY, DLQ_ORIGIN_MESSAGE_ID, DLQ_ORIGIN_TOPIC, RETRY_TOPIC, TRAN_MSG, UNIQ_KEY, WAIT,
+};
 use ferrocket_protocol::message::sysflag;
 use ferrocket_remoting::Connection;
 use ferrocket_store::{PutMessageResult, PutMessageStatus};
@@ -91,7 +93,7 @@ pub async fn send_message(
         let mut target = StoreTarget::AsSent;
         if topic_validator::is_retry_topic(&h.topic) {
             if let Some(dlq) = retry_to_dead_letter(ctx, &h, req.version)? {
-                props = with_property(&props, DELAY, Some("-1"));
+                props = dead_letter_properties(&props);
                 target = StoreTarget::Elsewhere(dlq, 0);
             }
         }
@@ -245,6 +247,19 @@ fn half_message(
         ));
     }
     Ok(true)
+}
+
+/// A resent retry turned dead letter: `DELAY=-1` as Apache marks it, and where it came from (`DLQ_ORIGIN_TOPIC`
+/// from `RETRY_TOPIC`, `DLQ_ORIGIN_MESSAGE_ID` = its UNIQ_KEY) like a dead letter made by CONSUMER_SEND_MSG_BACK.
+fn dead_letter_properties(props: &str) -> String {
+    let mut out = with_property(props, DELAY, Some("-1"));
+    if let Some(origin) = properties::get(props, RETRY_TOPIC) {
+        out = with_property(&out, DLQ_ORIGIN_TOPIC, Some(origin));
+    }
+    if let Some(id) = properties::get(props, UNIQ_KEY) {
+        out = with_property(&out, DLQ_ORIGIN_MESSAGE_ID, Some(id));
+    }
+    out
 }
 
 /// §7.1's rule for a message sent to `%RETRY%<group>`: past the retry limit (the group's `retryMaxTimes`, or the

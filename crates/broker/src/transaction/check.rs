@@ -294,8 +294,7 @@ pub async fn check_round(ctx: &BrokerContext, state: &mut CheckState) -> RoundRe
         progress += 1;
     }
     state.closed = state.closed.split_off(&progress);
-    ctx.offsets
-        .commit(SYSTEM_GROUP, TRANS_HALF_TOPIC, 0, progress);
+    commit_if_moved(ctx, TRANS_HALF_TOPIC, progress);
     while state
         .op_pending
         .front()
@@ -308,10 +307,16 @@ pub async fn check_round(ctx: &BrokerContext, state: &mut CheckState) -> RoundRe
         .front()
         .map(|(o, _)| *o)
         .unwrap_or(state.op_next);
-    ctx.offsets
-        .commit(SYSTEM_GROUP, TRANS_OP_HALF_TOPIC, 0, op_progress);
+    commit_if_moved(ctx, TRANS_OP_HALF_TOPIC, op_progress);
     report.half_progress = progress;
     report
+}
+
+/// Records the checker's progress in `topic` (a write of consumerOffset.json follows only when it moved).
+fn commit_if_moved(ctx: &BrokerContext, topic: &str, offset: i64) {
+    if ctx.offsets.query(SYSTEM_GROUP, topic, 0) != Some(offset) {
+        ctx.offsets.commit(SYSTEM_GROUP, topic, 0, offset);
+    }
 }
 
 fn copy_of(v: &RecordView<'_>, bytes: &Bytes) -> InternalMessage {
@@ -405,5 +410,31 @@ fn send_check(ctx: &BrokerContext, v: &RecordView<'_>) {
         .with_body(body);
     if let Err(e) = channel.conn.send_oneway(req) {
         tracing::warn!(peer = %channel.conn.peer_addr(), error = %e, "sending the transaction check failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrocket_protocol::message::{properties, RecordBuilder};
+
+    fn with_props(pairs: &[(&str, &str)]) -> bytes::BytesMut {
+        let props = properties::encode_pairs(pairs.iter().copied());
+        RecordBuilder::new(TRANS_HALF_TOPIC, b"x", &props)
+            .encode()
+            .unwrap()
+    }
+
+    #[test]
+    fn first_check_waits_for_the_immunity_time() {
+        let plain = with_props(&[]);
+        let v = RecordView::parse(&plain).unwrap();
+        assert_eq!(first_check_delay_ms(&v, 6_000), 6_000);
+        let own = with_props(&[(CHECK_IMMUNITY_TIME_IN_SECONDS, "20")]);
+        let v = RecordView::parse(&own).unwrap();
+        assert_eq!(first_check_delay_ms(&v, 6_000), 20_000);
+        let bad = with_props(&[(CHECK_IMMUNITY_TIME_IN_SECONDS, "-1")]);
+        let v = RecordView::parse(&bad).unwrap();
+        assert_eq!(first_check_delay_ms(&v, 6_000), 6_000);
     }
 }
