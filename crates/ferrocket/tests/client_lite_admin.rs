@@ -77,6 +77,64 @@ async fn lite_pull_assign_poll_seek_commit() {
     p.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lite_pull_subscribe_mode_rebalances_and_auto_commits() {
+    let server = support::spawn_standalone(&[]);
+    let ns = server.namesrv_addr();
+    let admin = Admin::connect(&ns).await.unwrap();
+    create_topic(&admin, &server.addr, "LiteSubT", 4).await;
+    let p = producer(&ns, "lsub-p", "LiteSubP").await;
+    for i in 0..30 {
+        p.send(
+            Message::new("LiteSubT", format!("s{i}")).with_tags(if i % 3 == 0 {
+                "keep"
+            } else {
+                "skip"
+            }),
+        )
+        .await
+        .unwrap();
+    }
+    let c = LitePullConsumer::builder()
+        .namesrv(&ns)
+        .instance_name("lsub-c")
+        .group("LiteSubG")
+        .subscribe("LiteSubT", "keep")
+        .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
+        .build()
+        .unwrap();
+    c.start().await.unwrap();
+    assert_eq!(c.assignment().len(), 4, "a lone member owns every queue");
+    let mut bodies = BTreeSet::new();
+    let mut polled_end: BTreeMap<i32, i64> = BTreeMap::new();
+    while bodies.len() < 10 {
+        let batch = c.poll_timeout(Duration::from_secs(5)).await;
+        assert!(!batch.is_empty(), "poll timed out with {bodies:?}");
+        for m in batch {
+            assert_eq!(m.tags(), Some("keep"), "tag filter");
+            bodies.insert(String::from_utf8_lossy(&m.body).into_owned());
+            let end = polled_end.entry(m.queue_id).or_default();
+            *end = (*end).max(m.queue_offset + 1);
+        }
+    }
+    // Shutdown commits what was polled (and possibly past filtered-out messages after it).
+    c.shutdown().await;
+    for mq in admin.topic_queues("LiteSubT").await.unwrap() {
+        let max = admin.max_offset(&mq).await.unwrap();
+        let committed = admin
+            .query_consumer_offset("LiteSubG", &mq)
+            .await
+            .unwrap()
+            .unwrap_or(0);
+        let polled = polled_end.get(&mq.queue_id).copied().unwrap_or(0);
+        assert!(
+            committed >= polled && committed <= max,
+            "{mq}: committed {committed}, polled to {polled}, max {max}"
+        );
+    }
+    p.shutdown().await;
+}
+
 async fn wait_for_queue(c: &LitePullConsumer, queue_id: i32) -> Vec<MessageExt> {
     for _ in 0..10 {
         let batch = c.poll_timeout(Duration::from_secs(3)).await;
