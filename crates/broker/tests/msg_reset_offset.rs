@@ -252,3 +252,35 @@ async fn push_reset_reaches_connected_consumers() {
     assert_eq!(ResetOffsetBody::from(&list).offset_table, expected);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_pull_hears_of_the_reset_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(config(dir.path())).await;
+    let c = Client::connect(server.local_addr()).await;
+    let middle = fill(&c).await;
+    commit(&c, "LpG", 0, 10).await;
+
+    // A long poll at the end of queue 0, held for up to 20 s.
+    let mut h = pull_header("LpG", TOPIC, 0, 10);
+    h.sys_flag |= pull_sys_flag::SUSPEND;
+    h.suspend_timeout_millis = 20_000;
+    let req = RemotingCommand::request_with_header(request_code::PULL_MESSAGE, &h);
+    let conn = c.conn.clone();
+    let started = std::time::Instant::now();
+    let parked = tokio::spawn(async move { conn.invoke(req, Duration::from_secs(30)).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!parked.is_finished(), "the pull is parked");
+
+    let resp = c.call(reset("LpG", TOPIC, 0, None, middle)).await;
+    assert_eq!(resp.code, response_code::SUCCESS);
+    let resp = parked.await.unwrap().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered at once"
+    );
+    assert_eq!(resp.code, response_code::PULL_OFFSET_MOVED);
+    let rh: PullMessageResponseHeader = resp.decode_header().unwrap();
+    assert_eq!(rh.next_begin_offset, 5);
+    server.shutdown().await;
+}

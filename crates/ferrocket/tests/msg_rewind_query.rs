@@ -26,7 +26,17 @@ fn now_ms() -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_by_time_redelivers_and_queries_find_every_message() {
-    let server = support::spawn_standalone(&[]);
+    rewind_and_query(&[], true).await;
+}
+
+/// `useServerSideResetOffset=false`: the broker pushes RESET_CONSUMER_CLIENT_OFFSET to the running consumer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_reset_redelivers_too() {
+    rewind_and_query(&["--set", "useServerSideResetOffset=false"], false).await;
+}
+
+async fn rewind_and_query(extra: &[&str], queries: bool) {
+    let server = support::spawn_standalone(extra);
     let ns = server.namesrv_addr();
     let admin = Admin::connect(&ns).await.unwrap();
     create_topic(&admin, &server.addr, TOPIC, 2).await;
@@ -79,11 +89,23 @@ async fn reset_by_time_redelivers_and_queries_find_every_message() {
     .await;
     assert!(all, "{:?}", got.lock().unwrap());
 
-    // Rewind while the consumer runs: the broker answers its next pulls with the new offsets.
-    let table = admin
-        .reset_offset_by_time(GROUP, TOPIC, rewind_to, true)
-        .await
-        .unwrap();
+    // Rewind while the consumer runs: the broker answers its next pulls with the new offsets (or, in push mode,
+    // tells the consumer). Push mode needs the group's offsets on the broker first (the consumer persists them
+    // every few seconds; Apache answers "group not exist" until then).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let table = loop {
+        match admin
+            .reset_offset_by_time(GROUP, TOPIC, rewind_to, true)
+            .await
+        {
+            Ok(t) => break t,
+            Err(e) => {
+                assert!(e.to_string().contains("not exist"), "{e}");
+                assert!(std::time::Instant::now() < deadline, "{e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
     assert_eq!(table.len(), 2, "{table:?}");
     assert_eq!(
         table.values().sum::<i64>(),
@@ -107,6 +129,10 @@ async fn reset_by_time_redelivers_and_queries_find_every_message() {
         assert_eq!(*n, want, "{body} delivered {n} times: {counts:?}");
     }
     c.shutdown().await;
+    if !queries {
+        p.shutdown().await;
+        return;
+    }
 
     // Queries: server id, client id, key within a time range.
     for (body, r) in &sent {

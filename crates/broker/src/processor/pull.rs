@@ -434,6 +434,12 @@ pub async fn pull_message(
             _ = conn.closed() => return Ok(None),
         }
     }
+    // Woken by an offset reset of this queue (or anything else): the reset is the answer.
+    if config.use_server_side_reset_offset {
+        if let Some(offset) = ctx.resets.take(&h.consumer_group, &h.topic, h.queue_id) {
+            return Ok(Some(offset_reset_response(ctx, &plan, req, offset)));
+        }
+    }
     let (_, resp) = execute(ctx, &config, &plan, h.queue_offset, req);
     Ok(Some(resp))
 }

@@ -103,6 +103,11 @@ fn server_side(
             offset,
         );
     }
+    // Parked long polls of these queues answer now, so the consumer hears of the reset at once rather than after
+    // its suspend time.
+    for &q in offsets.keys() {
+        ctx.long_poll.notify(&h.topic, q, i64::MAX);
+    }
     tracing::info!(group = %h.group, topic = %h.topic, ?offsets, "offsets reset; next pulls move there");
     reply(success(req).with_body(body.encode()))
 }
