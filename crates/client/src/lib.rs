@@ -15,7 +15,7 @@ pub mod route;
 
 pub use admin::Admin;
 pub use config::ClientConfig;
-pub use consumer::{ConsumeStatus, MessageSelector, PushConsumer};
+pub use consumer::{ConsumeStatus, LitePullConsumer, MessageSelector, PushConsumer};
 pub use error::{ClientError, Result};
 pub use ferrocket_protocol::body::MessageQueue;
 pub use ferrocket_protocol::message::MessageExt;
