@@ -26,7 +26,7 @@ async fn run(
     create_topic(&admin, &server.addr, topic, 2).await;
     let p = Producer::builder()
         .namesrv(&ns)
-        .instance_name(&format!("{topic}-p"))
+        .instance_name(format!("{topic}-p"))
         .group("FlowP")
         .compress_over(usize::MAX)
         .build()
@@ -43,7 +43,7 @@ async fn run(
     let s = seen.clone();
     let c = PushConsumer::builder()
         .namesrv(&ns)
-        .instance_name(&format!("{topic}-c"))
+        .instance_name(format!("{topic}-c"))
         .group(format!("{topic}G"))
         .subscribe(topic, "*")
         .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
