@@ -22,31 +22,51 @@ pub(crate) struct SendContext<'a> {
     pub default_topic_queue_nums: i32,
 }
 
-impl ClientInstance {
-    fn send_command(
-        &self,
-        mq: &MessageQueue,
-        p: &Prepared,
-        ctx: SendContext<'_>,
-    ) -> RemotingCommand {
-        let header = SendMessageRequestHeaderV2 {
+/// The request header of one send: built once (one copy of group, topic and properties), re-aimed at each
+/// attempt's queue.
+pub(crate) struct SendHeader(SendMessageRequestHeaderV2);
+
+impl SendHeader {
+    pub fn new(p: &Prepared, ctx: SendContext<'_>) -> Self {
+        SendHeader(SendMessageRequestHeaderV2 {
             producer_group: ctx.group.to_owned(),
             topic: p.topic.clone(),
             default_topic: ctx.create_topic_key.to_owned(),
             default_topic_queue_nums: ctx.default_topic_queue_nums,
-            queue_id: mq.queue_id,
+            queue_id: -1,
             sys_flag: p.sys_flag,
-            born_timestamp: now_millis(),
+            born_timestamp: 0,
             flag: p.flag,
             properties: Some(p.properties.clone()),
             reconsume_times: p.reconsume_times.or(Some(0)),
             unit_mode: Some(false),
             max_reconsume_times: p.max_reconsume_times,
             batch: Some(p.batch),
-            broker_name: Some(mq.broker_name.clone()),
-        };
+            broker_name: None,
+        })
+    }
+
+    fn aim(&mut self, mq: &MessageQueue) {
+        let h = &mut self.0;
+        h.queue_id = mq.queue_id;
+        h.born_timestamp = now_millis();
+        if h.broker_name.as_deref() != Some(mq.broker_name.as_str()) {
+            h.broker_name = Some(mq.broker_name.clone());
+        }
+    }
+}
+
+impl ClientInstance {
+    fn send_command(
+        &self,
+        mq: &MessageQueue,
+        p: &Prepared,
+        header: &mut SendHeader,
+    ) -> RemotingCommand {
+        header.aim(mq);
         // The body is reference-counted: attempts and retries share one buffer.
-        self.request_with(p.code, &header).with_body(p.body.clone())
+        self.request_with(p.code, &header.0)
+            .with_body(p.body.clone())
     }
 
     /// One send attempt to `addr` (the master of `mq`'s broker).
@@ -55,11 +75,11 @@ impl ClientInstance {
         addr: &str,
         mq: &MessageQueue,
         p: &Prepared,
-        ctx: SendContext<'_>,
+        header: &mut SendHeader,
         timeout: Duration,
     ) -> Result<SendResult> {
         let resp = self
-            .invoke(addr, self.send_command(mq, p, ctx), timeout)
+            .invoke(addr, self.send_command(mq, p, header), timeout)
             .await?;
         parse_send_response(addr, mq, &p.msg_id, resp)
     }
@@ -70,9 +90,9 @@ impl ClientInstance {
         addr: &str,
         mq: &MessageQueue,
         p: &Prepared,
-        ctx: SendContext<'_>,
+        header: &mut SendHeader,
     ) -> Result<()> {
-        self.oneway(addr, self.send_command(mq, p, ctx)).await
+        self.oneway(addr, self.send_command(mq, p, header)).await
     }
 
     /// END_TRANSACTION, oneway.
@@ -123,6 +143,45 @@ pub(crate) fn now_millis() -> i64 {
 mod tests {
     use super::*;
     use ferrocket_protocol::codes::response_code;
+
+    #[test]
+    fn header_is_built_once_and_aimed_per_attempt() {
+        let cfg = crate::producer::ProducerConfig::default();
+        let p = crate::producer::prepare::prepare_single(
+            crate::Message::new("T", "x").with_tags("A"),
+            &cfg,
+        )
+        .unwrap();
+        let ctx = SendContext {
+            group: "PG",
+            create_topic_key: "TBW102",
+            default_topic_queue_nums: 4,
+        };
+        let mut h = SendHeader::new(&p, ctx);
+        h.aim(&MessageQueue::new("T", "broker-b", 3));
+        let ext = ferrocket_protocol::header::CommandHeader::to_ext(&h.0);
+        // SEND_MESSAGE_V2's single-letter keys, as Java clients send them.
+        for (k, v) in [
+            ("a", "PG"),
+            ("b", "T"),
+            ("c", "TBW102"),
+            ("d", "4"),
+            ("e", "3"),
+            ("f", "0"),
+            ("h", "0"),
+            ("j", "0"),
+            ("k", "false"),
+            ("m", "false"),
+            ("n", "broker-b"),
+        ] {
+            assert_eq!(ext.get(k).map(String::as_str), Some(v), "{k}");
+        }
+        assert!(ext["i"].contains("UNIQ_KEY") && ext["i"].contains("TAGS"));
+        assert!(ext["g"].parse::<i64>().unwrap() > 1_600_000_000_000);
+        h.aim(&MessageQueue::new("T", "broker-a", 0));
+        let ext = ferrocket_protocol::header::CommandHeader::to_ext(&h.0);
+        assert_eq!((ext["e"].as_str(), ext["n"].as_str()), ("0", "broker-a"));
+    }
 
     #[test]
     fn response_parsing() {

@@ -36,7 +36,7 @@ pub use selector::{QueueSelector, SelectByHash, SelectRandom};
 pub use send_result::{SendResult, SendStatus};
 pub use transaction::{LocalTransactionState, TransactionListener, TransactionSendResult};
 
-use crate::api::send::SendContext;
+use crate::api::send::{SendContext, SendHeader};
 use crate::config::ClientConfig;
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, ProducerHandle};
@@ -190,7 +190,7 @@ impl Producer {
             .master_addr_or_refresh(&mq.broker_name, &p.topic)
             .await?;
         instance
-            .send_message_oneway(&addr, &mq, &p, inner.ctx())
+            .send_message_oneway(&addr, &mq, &p, &mut SendHeader::new(&p, inner.ctx()))
             .await
     }
 
@@ -377,7 +377,7 @@ impl ProducerInner {
             .await?;
         let start = Instant::now();
         let r = instance
-            .send_message(&addr, mq, p, self.ctx(), timeout)
+            .send_message(&addr, mq, p, &mut SendHeader::new(p, self.ctx()), timeout)
             .await;
         self.fault.record(
             &mq.broker_name,
@@ -398,6 +398,7 @@ impl ProducerInner {
         let instance = self.instance()?;
         let start = Instant::now();
         let route = self.publish_route(&p.topic).await?;
+        let mut header = SendHeader::new(p, self.ctx());
         let mut avoid: Option<String> = None;
         let mut last_err: Option<ClientError> = None;
         let mut attempts = 0;
@@ -420,7 +421,7 @@ impl ProducerInner {
             {
                 Ok(addr) => {
                     instance
-                        .send_message(&addr, mq, p, self.ctx(), timeout - elapsed)
+                        .send_message(&addr, mq, p, &mut header, timeout - elapsed)
                         .await
                 }
                 Err(e) => Err(e),
