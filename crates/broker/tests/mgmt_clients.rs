@@ -217,13 +217,17 @@ async fn heartbeat_v2_without_subscriptions() {
 }
 
 fn check_request(expression_type: &str) -> RemotingCommand {
+    check_request_with(expression_type, "a > 5")
+}
+
+fn check_request_with(expression_type: &str, expression: &str) -> RemotingCommand {
     let body = CheckClientRequestBody {
         client_id: "c".into(),
         group: "G".into(),
         namespace: None,
         subscription_data: Some(SubscriptionData {
             expression_type: expression_type.into(),
-            sub_string: "a > 5".into(),
+            sub_string: expression.into(),
             topic: "T".into(),
             ..SubscriptionData::default()
         }),
@@ -252,12 +256,14 @@ async fn check_client_config() {
         r.remark.as_deref(),
         Some("The broker does not support consumer to filter message by SQL92")
     );
-    // With enablePropertyFilter on, SQL92 is accepted by config but not implemented yet.
+    // With enablePropertyFilter on, a valid expression passes and a malformed one is refused with the parse error.
     let mut config = (**server.context().config()).clone();
     config.enable_property_filter = true;
     server.context().config.store(std::sync::Arc::new(config));
     let r = c.call(check_request("SQL92")).await;
+    assert_eq!(r.code, response_code::SUCCESS, "{:?}", r.remark);
+    let r = c.call(check_request_with("SQL92", "a >")).await;
     assert_eq!(r.code, response_code::SUBSCRIPTION_PARSE_FAILED);
-    assert!(r.remark.unwrap().contains("SQL92 filter not supported yet"));
+    assert!(r.remark.unwrap().contains("SQL92 parse error"));
     server.shutdown().await;
 }
