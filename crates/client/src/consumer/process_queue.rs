@@ -17,12 +17,19 @@ use tokio_util::sync::CancellationToken;
 /// A queue lock older than this is treated as lost (brokers hold locks 60 s; clients renew every 20 s).
 pub const LOCK_EXPIRY: Duration = Duration::from_secs(30);
 
+/// A cached message: its body size, and the message itself when the cache owns it (orderly consumption takes
+/// messages from here; concurrent consumption hands them straight to consume tasks and keeps only the size).
+struct Entry {
+    size: u64,
+    msg: Option<MessageExt>,
+}
+
 #[derive(Default)]
 struct Cache {
     /// Pulled, not yet consumed (concurrent: including those being consumed).
-    msgs: BTreeMap<i64, MessageExt>,
+    msgs: BTreeMap<i64, Entry>,
     /// Orderly: taken out for consumption, not yet committed.
-    consuming: BTreeMap<i64, MessageExt>,
+    consuming: BTreeMap<i64, Entry>,
     bytes: u64,
     /// Largest queue offset ever put here.
     max_offset: i64,
@@ -130,9 +137,12 @@ impl ProcessQueue {
         }
     }
 
-    /// Adds pulled messages (duplicates of cached offsets are ignored). Returns those actually added.
-    pub fn put(&self, msgs: Vec<MessageExt>) -> Vec<MessageExt> {
-        let mut added = Vec::with_capacity(msgs.len());
+    /// Adds pulled messages (duplicates of cached offsets are ignored). With `keep` the cache owns them (orderly)
+    /// and nothing is returned; otherwise it records their offsets and sizes and returns the added messages for
+    /// the caller to consume.
+    pub fn put(&self, msgs: Vec<MessageExt>, keep: bool) -> Vec<MessageExt> {
+        let mut added = Vec::with_capacity(if keep { 0 } else { msgs.len() });
+        let mut any = false;
         {
             let mut c = self.cache.lock();
             for m in msgs {
@@ -140,13 +150,20 @@ impl ProcessQueue {
                 if c.msgs.contains_key(&off) || c.consuming.contains_key(&off) {
                     continue;
                 }
-                c.bytes += m.body.len() as u64;
+                any = true;
+                let size = m.body.len() as u64;
+                c.bytes += size;
                 c.max_offset = c.max_offset.max(off);
-                c.msgs.insert(off, m.clone());
-                added.push(m);
+                let msg = if keep {
+                    Some(m)
+                } else {
+                    added.push(m);
+                    None
+                };
+                c.msgs.insert(off, Entry { size, msg });
             }
         }
-        if !added.is_empty() {
+        if any {
             self.arrived.notify_one();
         }
         added
@@ -160,8 +177,8 @@ impl ProcessQueue {
             return None;
         }
         for off in offsets {
-            if let Some(m) = c.msgs.remove(&off) {
-                c.bytes = c.bytes.saturating_sub(m.body.len() as u64);
+            if let Some(e) = c.msgs.remove(&off) {
+                c.bytes = c.bytes.saturating_sub(e.size);
             }
         }
         self.last_consume_ms.store(now_ms(), Ordering::Relaxed);
@@ -171,16 +188,18 @@ impl ProcessQueue {
         })
     }
 
-    /// Orderly: takes up to `n` messages, oldest first.
+    /// Orderly: takes up to `n` messages, oldest first (the cache keeps their offsets and sizes until commit).
     pub fn take(&self, n: usize) -> Vec<MessageExt> {
         let mut c = self.cache.lock();
         let mut out = Vec::with_capacity(n.min(c.msgs.len()));
         while out.len() < n {
-            let Some((off, m)) = c.msgs.pop_first() else {
+            let Some((off, mut e)) = c.msgs.pop_first() else {
                 break;
             };
-            c.consuming.insert(off, m.clone());
-            out.push(m);
+            if let Some(m) = e.msg.take() {
+                out.push(m);
+            }
+            c.consuming.insert(off, e);
         }
         self.last_consume_ms.store(now_ms(), Ordering::Relaxed);
         out
@@ -190,7 +209,7 @@ impl ProcessQueue {
     pub fn commit(&self) -> Option<i64> {
         let mut c = self.cache.lock();
         let last = c.consuming.keys().next_back().copied()?;
-        let freed: u64 = c.consuming.values().map(|m| m.body.len() as u64).sum();
+        let freed: u64 = c.consuming.values().map(|e| e.size).sum();
         c.consuming.clear();
         c.bytes = c.bytes.saturating_sub(freed);
         Some(last + 1)
@@ -200,8 +219,16 @@ impl ProcessQueue {
     pub fn make_consume_again(&self, msgs: Vec<MessageExt>) {
         let mut c = self.cache.lock();
         for m in msgs {
-            c.consuming.remove(&m.queue_offset);
-            c.msgs.insert(m.queue_offset, m);
+            let size = match c.consuming.remove(&m.queue_offset) {
+                Some(e) => e.size,
+                None => {
+                    // Not taken from here (should not happen); count it now.
+                    let size = m.body.len() as u64;
+                    c.bytes += size;
+                    size
+                }
+            };
+            c.msgs.insert(m.queue_offset, Entry { size, msg: Some(m) });
         }
     }
 
@@ -269,9 +296,13 @@ mod tests {
     fn concurrent_offset_is_smallest_unconsumed() {
         let pq = ProcessQueue::new(MessageQueue::new("T", "b", 0), &CancellationToken::new());
         assert_eq!(pq.remove([1]), None);
-        let added = pq.put((10..15).map(|o| msg(o, 10)).collect());
+        let added = pq.put((10..15).map(|o| msg(o, 10)).collect(), false);
         assert_eq!(added.len(), 5);
-        assert_eq!(pq.put(vec![msg(12, 10)]).len(), 0, "duplicate ignored");
+        assert_eq!(
+            pq.put(vec![msg(12, 10)], false).len(),
+            0,
+            "duplicate ignored"
+        );
         assert_eq!(
             pq.stats(),
             CacheStats {
@@ -290,7 +321,7 @@ mod tests {
     #[test]
     fn orderly_take_commit_and_rollback() {
         let pq = ProcessQueue::new(MessageQueue::new("T", "b", 0), &CancellationToken::new());
-        pq.put((0..5).map(|o| msg(o, 1)).collect());
+        assert!(pq.put((0..5).map(|o| msg(o, 1)).collect(), true).is_empty());
         let batch = pq.take(2);
         assert_eq!(
             batch.iter().map(|m| m.queue_offset).collect::<Vec<_>>(),

@@ -141,7 +141,9 @@ pub(crate) async fn run(consumer: Arc<PushInner>, pq: Arc<ProcessQueue>, mut nex
                     PullStatus::Found => {
                         next_offset = r.next_begin_offset;
                         if !r.messages.is_empty() {
-                            let added = pq.put(r.messages);
+                            // Orderly consumption takes messages from the cache; concurrent consumption gets
+                            // them directly (the cache keeps offsets and sizes only).
+                            let added = pq.put(r.messages, orderly);
                             if !added.is_empty() {
                                 consumer.dispatch(&pq, added);
                             }
