@@ -311,3 +311,93 @@ async fn timers_parked_before_a_crash_are_rebuilt_from_the_log() {
     }
     server.shutdown().await;
 }
+
+fn rolling_every_second() -> TimerConfig {
+    TimerConfig {
+        timer_roll_interval_ms: 1000,
+        ..TimerConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_timers_are_reparked_each_roll_interval_and_delivered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(config(dir.path())).await;
+    let schedule = &server.context().schedule;
+    schedule.set_timer_config(Some(rolling_every_second()));
+    // The timer task picks the new interval up within one round.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let conn = client(&server).await;
+    let sent_at = now_ms();
+    send_ok(
+        &conn,
+        "RollT",
+        0,
+        &props(&[("TIMER_DELAY_MS", "3500")]),
+        b"long",
+    )
+    .await;
+    let got = collect(&conn, "RollT", 0, 2, Duration::from_secs(6)).await;
+    assert_eq!(got.len(), 1, "delivered exactly once");
+    let waited = got[0].at_ms - sent_at;
+    assert!((3500..4300).contains(&waited), "{waited} ms");
+    assert_eq!(
+        schedule.stats.timer_rolled(),
+        3,
+        "re-parked at 1, 2 and 3 s"
+    );
+    let parked = stored(&server, TIMER, 0);
+    assert_eq!(parked.len(), 4);
+    assert_eq!(parked[3].property("TIMER_ROLL_TIMES"), Some("3"));
+    assert_eq!(
+        parked[3].property("TIMER_OUT_MS"),
+        parked[0].property("TIMER_OUT_MS")
+    );
+    assert_eq!(
+        got[0].msg.property("UNIQ_KEY"),
+        parked[0].property("UNIQ_KEY")
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_rolls_delivers_once_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(config(dir.path())).await;
+    server
+        .context()
+        .schedule
+        .set_timer_config(Some(rolling_every_second()));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let conn = client(&server).await;
+    let sent_at = now_ms();
+    send_ok(
+        &conn,
+        "RollRestartT",
+        0,
+        &props(&[("TIMER_DELAY_MS", "3500")]),
+        b"long",
+    )
+    .await;
+    assert!(
+        wait_until(Duration::from_secs(3), || server
+            .context()
+            .schedule
+            .stats
+            .timer_rolled()
+            == 1)
+        .await
+    );
+    drop(conn);
+    server.shutdown().await;
+
+    // Restarted with the default (one day) interval: the pending copy is re-indexed, not re-parked again.
+    let server = start(config(dir.path())).await;
+    let conn = client(&server).await;
+    let got = collect(&conn, "RollRestartT", 0, 2, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 1, "delivered exactly once");
+    let waited = got[0].at_ms - sent_at;
+    assert!((3500..4300).contains(&waited), "{waited} ms");
+    assert_eq!(server.context().schedule.stats.timer_rolled(), 0);
+    server.shutdown().await;
+}

@@ -42,6 +42,13 @@ pub async fn run(ctx: Arc<BrokerContext>, level: i32) {
     let arrival = svc.level_arrival(level);
     let mut offset = svc.offsets.get(level);
     'outer: while !ctx.shutdown.is_cancelled() {
+        // Nothing new (checked without a read, which would count in the store's get statistics).
+        if ctx.store.max_offset_in_queue(SCHEDULE_TOPIC, queue_id) == offset {
+            arrival
+                .wait(&ctx, SCHEDULE_TOPIC, queue_id, offset, IDLE)
+                .await;
+            continue;
+        }
         let r = ctx
             .store
             .get_message(SCHEDULE_TOPIC, queue_id, offset, BATCH, usize::MAX, None);

@@ -1,9 +1,11 @@
 //! Delivering a parked message: a new record for its real topic and queue (`REAL_TOPIC`, `REAL_QID`) with the same
 //! body, flag, sysFlag, born time/host, reconsume times and properties (UNIQ_KEY included), minus the properties
 //! that asked for the deferral, so a consumer that sends it on does not defer it again. The store gives it a new
-//! store time and offsets. Like Apache, `REAL_TOPIC` / `REAL_QID` stay on the delivered message.
+//! store time and offsets. Like Apache, `REAL_TOPIC` / `REAL_QID` stay on the delivered message. Also re-parking a
+//! long timer: a fresh copy of its parked record.
 
-use ferrocket_protocol::message::properties::{CRC32, REAL_QID, REAL_TOPIC};
+use bytes::BytesMut;
+use ferrocket_protocol::message::properties::{CRC32, REAL_QID, REAL_TOPIC, TIMER_ROLL_TIMES};
 use ferrocket_protocol::message::{RecordBuilder, RecordView};
 use ferrocket_store::PutMessageStatus;
 
@@ -18,26 +20,20 @@ pub enum DeliverError {
     Skip(String),
 }
 
-/// The record to store for a parked `record`, and its destination.
-pub fn delivered_record(
-    record: &[u8],
+/// A new record with `record`'s content for (topic, queue), its properties edited (`drop`, then `add`; the record
+/// CRC slot is always dropped).
+fn copy_record(
+    v: &RecordView<'_>,
+    topic: &str,
+    queue_id: i32,
     drop_props: &[&str],
-) -> Result<(bytes::BytesMut, String, i32), DeliverError> {
-    let v =
-        RecordView::parse(record).map_err(|e| DeliverError::Skip(format!("bad record: {e}")))?;
-    let topic = v
-        .property(REAL_TOPIC)
-        .ok_or_else(|| DeliverError::Skip("no REAL_TOPIC property".into()))?;
-    let queue_id = v
-        .property(REAL_QID)
-        .and_then(|q| q.trim().parse::<i32>().ok())
-        .filter(|q| *q >= 0)
-        .ok_or_else(|| DeliverError::Skip("no valid REAL_QID property".into()))?;
+    add: &[(&str, &str)],
+) -> Result<BytesMut, DeliverError> {
     let mut drop: Vec<&str> = Vec::with_capacity(drop_props.len() + 1);
     drop.extend_from_slice(drop_props);
     drop.push(CRC32);
-    let props = props_edit::rewrite(v.properties, &drop, &[]);
-    let out = RecordBuilder {
+    let props = props_edit::rewrite(v.properties, &drop, add);
+    RecordBuilder {
         topic,
         queue_id,
         flag: v.flag,
@@ -51,18 +47,32 @@ pub fn delivered_record(
         ..RecordBuilder::default()
     }
     .encode()
-    .map_err(|e| DeliverError::Skip(format!("cannot re-encode: {e}")))?;
+    .map_err(|e| DeliverError::Skip(format!("cannot re-encode: {e}")))
+}
+
+fn parse(record: &[u8]) -> Result<RecordView<'_>, DeliverError> {
+    RecordView::parse(record).map_err(|e| DeliverError::Skip(format!("bad record: {e}")))
+}
+
+/// The record to store for a parked `record`, and its destination.
+pub fn delivered_record(
+    record: &[u8],
+    drop_props: &[&str],
+) -> Result<(BytesMut, String, i32), DeliverError> {
+    let v = parse(record)?;
+    let topic = v
+        .property(REAL_TOPIC)
+        .ok_or_else(|| DeliverError::Skip("no REAL_TOPIC property".into()))?;
+    let queue_id = v
+        .property(REAL_QID)
+        .and_then(|q| q.trim().parse::<i32>().ok())
+        .filter(|q| *q >= 0)
+        .ok_or_else(|| DeliverError::Skip("no valid REAL_QID property".into()))?;
+    let out = copy_record(&v, topic, queue_id, drop_props, &[])?;
     Ok((out, topic.to_string(), queue_id))
 }
 
-/// Stores the delivered copy of the parked `record`. Does not wait for a SYNC_FLUSH (the progress files are
-/// written only once the log is durable, see `super::durable_now`).
-pub fn deliver(
-    ctx: &BrokerContext,
-    record: &[u8],
-    drop_props: &[&str],
-) -> Result<(), DeliverError> {
-    let (out, topic, queue_id) = delivered_record(record, drop_props)?;
+fn put(ctx: &BrokerContext, out: BytesMut, topic: &str, queue_id: i32) -> Result<(), DeliverError> {
     let r = ctx.store.put_message(out);
     if r.status.is_stored() {
         return Ok(());
@@ -78,6 +88,30 @@ pub fn deliver(
         }
         _ => Err(DeliverError::Retry(why)),
     }
+}
+
+/// Stores the delivered copy of the parked `record`. Does not wait for a SYNC_FLUSH (the progress files are
+/// written only once the log is durable, see `super::durable_now`).
+pub fn deliver(
+    ctx: &BrokerContext,
+    record: &[u8],
+    drop_props: &[&str],
+) -> Result<(), DeliverError> {
+    let (out, topic, queue_id) = delivered_record(record, drop_props)?;
+    put(ctx, out, &topic, queue_id)
+}
+
+/// Parks a fresh copy of the parked timer `record` (same topic and queue), counting the roll in
+/// `TIMER_ROLL_TIMES`.
+pub fn repark(ctx: &BrokerContext, record: &[u8]) -> Result<(), DeliverError> {
+    let v = parse(record)?;
+    let rolls = v
+        .property(TIMER_ROLL_TIMES)
+        .and_then(|n| n.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    let rolls = (rolls + 1).to_string();
+    let out = copy_record(&v, v.topic, v.queue_id, &[], &[(TIMER_ROLL_TIMES, &rolls)])?;
+    put(ctx, out, v.topic, v.queue_id)
 }
 
 #[cfg(test)]

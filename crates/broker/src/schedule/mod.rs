@@ -7,7 +7,9 @@
 //!   `TIMER_OUT_MS`). Messages without any of those properties cost one substring search.
 //! - Parked messages are ordinary commit-log records, durable like any other.
 //! - [`run`] drives delivery: one task per delay level ([`delay_level`]) and one for timers ([`timer_task`]), each
-//!   sleeping until its next due time. Progress lives in `config/delayOffset.json` (Apache's shape) and
+//!   sleeping until its next due time. Timers due more than `timerRollIntervalMs` (a day) after parking are
+//!   re-parked then, so retention cannot remove them first (this is what lets `timerMaxDelaySec` exceed the
+//!   72 h default `fileReservedTime`). Progress lives in `config/delayOffset.json` (Apache's shape) and
 //!   `config/timerProgress.json`, written every `flushDelayOffsetInterval` and at shutdown, and only once the
 //!   delivered copies are durable under SYNC_FLUSH. A clean restart delivers each message exactly once; after a
 //!   crash, deliveries since the last write may repeat (never lost, never early).
@@ -63,6 +65,7 @@ pub struct ScheduleStats {
     pending_timers: AtomicU64,
     level_delivered: AtomicU64,
     timer_delivered: AtomicU64,
+    timer_rolled: AtomicU64,
     timer_ready: AtomicBool,
 }
 
@@ -80,6 +83,11 @@ impl ScheduleStats {
     /// Timer messages delivered since start.
     pub fn timer_delivered(&self) -> u64 {
         self.timer_delivered.load(Ordering::Relaxed)
+    }
+
+    /// Long timers re-parked since start (see `timer_index`).
+    pub fn timer_rolled(&self) -> u64 {
+        self.timer_rolled.load(Ordering::Relaxed)
     }
 
     /// Whether the timer index has been rebuilt after start (deliveries begin then).
@@ -101,6 +109,10 @@ impl ScheduleStats {
 
     fn count_timer_delivered(&self) {
         self.timer_delivered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_timer_rolled(&self) {
+        self.timer_rolled.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -18,6 +18,9 @@ pub const DEFAULT_TIMER_MAX_DELAY_SEC: u64 = 259_200;
 pub const DEFAULT_TIMER_PRECISION_MS: u64 = 1_000;
 /// Apache's `flushDelayOffsetInterval` default.
 pub const DEFAULT_FLUSH_DELAY_OFFSET_INTERVAL_MS: u64 = 10_000;
+/// How long a timer stays parked in one record before it is re-parked (a day: well inside the default 72 h
+/// `fileReservedTime`, so retention never deletes a parked timer that is not yet due).
+pub const DEFAULT_TIMER_ROLL_INTERVAL_MS: u64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimerConfig {
@@ -30,6 +33,10 @@ pub struct TimerConfig {
     pub timer_wheel_enable: bool,
     /// How often changed delay offsets and the timer checkpoint are written.
     pub flush_delay_offset_interval_ms: u64,
+    /// A timer due later than this after its record was stored is re-parked (a fresh copy appended) at that
+    /// point, so long timers (`timerMaxDelaySec` raised past the retention time) outlive commit-log cleanup.
+    /// Ferrocket's own key: `timerRollIntervalMs`.
+    pub timer_roll_interval_ms: u64,
 }
 
 impl Default for TimerConfig {
@@ -39,6 +46,7 @@ impl Default for TimerConfig {
             timer_precision_ms: DEFAULT_TIMER_PRECISION_MS,
             timer_wheel_enable: true,
             flush_delay_offset_interval_ms: DEFAULT_FLUSH_DELAY_OFFSET_INTERVAL_MS,
+            timer_roll_interval_ms: DEFAULT_TIMER_ROLL_INTERVAL_MS,
         }
     }
 }
@@ -77,6 +85,9 @@ impl TimerConfig {
         }
         if let Some(v) = map.get("flushDelayOffsetInterval").and_then(as_u64) {
             c.flush_delay_offset_interval_ms = v.max(100);
+        }
+        if let Some(v) = map.get("timerRollIntervalMs").and_then(as_u64) {
+            c.timer_roll_interval_ms = v.max(1);
         }
         c
     }

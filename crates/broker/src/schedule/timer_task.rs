@@ -1,7 +1,8 @@
-//! The timer delivery task: reads parked timer messages (timer topic, queue 0) into the [`TimerIndex`], delivers
-//! each at its due time (`TIMER_OUT_MS`), never before, and persists its progress (`config/timerProgress.json`).
+//! The timer task: reads parked timer messages (timer topic, queue 0) into the [`TimerIndex`], delivers each at
+//! its due time (`TIMER_OUT_MS`), never before, re-parks long ones before retention could remove them, and persists
+//! its progress (`config/timerProgress.json`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,23 +22,36 @@ pub const TIMER_PROGRESS_FILE: &str = "timerProgress.json";
 
 /// Queue units read per store call while filling the index.
 const INGEST_BATCH: usize = 256;
-/// Deliveries between yields to the runtime.
-const DELIVER_BATCH: usize = 512;
+/// Entries handled between yields to the runtime.
+const HANDLE_BATCH: usize = 512;
 /// Longest sleep without anything due (the loop then re-checks everything).
 const IDLE: Duration = Duration::from_millis(500);
 /// Pause after the store refused a delivery.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
 
-pub fn load_checkpoint(path: &std::path::Path) -> Result<TimerCheckpoint, BrokerError> {
+pub fn load_checkpoint(path: &Path) -> Result<TimerCheckpoint, BrokerError> {
     Ok(config_file::load(path, |b| {
         serde_json::from_slice::<TimerCheckpoint>(b).map_err(|e| e.to_string())
     })?
     .unwrap_or_default())
 }
 
-fn save_checkpoint(path: &std::path::Path, cp: &TimerCheckpoint) -> Result<(), BrokerError> {
+fn save_checkpoint(path: &Path, cp: &TimerCheckpoint) -> Result<(), BrokerError> {
     let text = serde_json::to_vec_pretty(cp).unwrap_or_default();
     config_file::persist(path, &text)
+}
+
+/// Due time (`TIMER_OUT_MS`; 0, i.e. at once, when missing) and store time of a parked record.
+fn due_and_stored(record: &[u8]) -> (i64, i64) {
+    match RecordView::parse(record) {
+        Ok(v) => (
+            v.property(TIMER_OUT_MS)
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0),
+            v.store_timestamp,
+        ),
+        Err(_) => (0, 0),
+    }
 }
 
 /// Reads every new unit of the timer queue into the index. Returns the number of entries added.
@@ -45,18 +59,18 @@ async fn ingest_available(ctx: &BrokerContext, index: &mut TimerIndex) -> usize 
     let mut added = 0;
     loop {
         let from = index.ingested_up_to();
+        // Nothing new (checked without a read, which would count in the store's get statistics).
+        if ctx.store.max_offset_in_queue(TIMER_TOPIC, 0) == from {
+            break;
+        }
         let r = ctx
             .store
             .get_message(TIMER_TOPIC, 0, from, INGEST_BATCH, usize::MAX, None);
         match r.status {
             GetMessageStatus::Found => {
                 for (bytes, qoff) in r.messages.iter().zip(&r.queue_offsets) {
-                    // A record without a usable due time is delivered at once (its fate is decided there).
-                    let due = RecordView::parse(bytes)
-                        .ok()
-                        .and_then(|v| v.property(TIMER_OUT_MS).and_then(|t| t.trim().parse().ok()))
-                        .unwrap_or(0);
-                    if index.ingest(*qoff, due) {
+                    let (due, stored) = due_and_stored(bytes);
+                    if index.ingest(*qoff, due, stored) {
                         added += 1;
                     }
                 }
@@ -83,50 +97,89 @@ async fn ingest_available(ctx: &BrokerContext, index: &mut TimerIndex) -> usize 
     added
 }
 
-/// Delivers up to [`DELIVER_BATCH`] due entries. Returns (delivered, whether the store refused one).
-fn deliver_due(ctx: &BrokerContext, index: &mut TimerIndex) -> (usize, bool) {
-    let now = ctx.store.now_ms();
-    let mut done = 0;
-    while done < DELIVER_BATCH {
-        let Some(key) = index.pop_due(now) else {
-            break;
-        };
-        let r = ctx
-            .store
-            .get_message(TIMER_TOPIC, 0, key.queue_offset, 1, usize::MAX, None);
-        let outcome = match (r.status, r.messages.first()) {
-            (GetMessageStatus::Found, Some(rec))
-                if r.queue_offsets.first() == Some(&key.queue_offset) =>
-            {
-                deliver::deliver(ctx, rec, &TIMER_REQUEST_PROPS)
-            }
-            _ => Err(DeliverError::Skip(format!(
-                "parked record unreadable ({})",
-                r.status.name()
-            ))),
-        };
-        match outcome {
-            Ok(()) => {
-                ctx.schedule.stats.count_timer_delivered();
-            }
-            Err(DeliverError::Retry(why)) => {
-                tracing::warn!(reason = %why, "timer delivery refused by the store; retrying");
-                index.retry_later(key);
-                return (done, true);
-            }
-            Err(DeliverError::Skip(why)) => {
-                tracing::error!(queue_offset = key.queue_offset, reason = %why, "timer message dropped");
-            }
-        }
-        index.delivered(key);
-        done += 1;
-    }
-    (done, false)
+/// What handling one woken entry did.
+enum Handled {
+    Delivered,
+    Reparked,
+    Dropped,
+    /// The store refused; the entry is back in the index.
+    Refused,
 }
 
-async fn persist(ctx: &Arc<BrokerContext>, path: &PathBuf, cp: TimerCheckpoint) -> bool {
+fn handle(ctx: &BrokerContext, index: &mut TimerIndex, now: i64) -> Option<Handled> {
+    let key = index.pop_due(now)?;
+    let r = ctx
+        .store
+        .get_message(TIMER_TOPIC, 0, key.queue_offset, 1, usize::MAX, None);
+    let record = match (r.status, r.messages.first()) {
+        (GetMessageStatus::Found, Some(rec))
+            if r.queue_offsets.first() == Some(&key.queue_offset) =>
+        {
+            rec
+        }
+        _ => {
+            tracing::error!(
+                queue_offset = key.queue_offset,
+                status = r.status.name(),
+                "parked timer record unreadable; dropped"
+            );
+            index.handled(key);
+            return Some(Handled::Dropped);
+        }
+    };
+    let (due, _) = due_and_stored(record);
+    // Woken before its due time: the roll interval is over, park a fresh copy.
+    let rolling = due > now;
+    let outcome = if rolling {
+        deliver::repark(ctx, record)
+    } else {
+        deliver::deliver(ctx, record, &TIMER_REQUEST_PROPS)
+    };
+    match outcome {
+        Ok(()) => {
+            index.handled(key);
+            Some(if rolling {
+                Handled::Reparked
+            } else {
+                Handled::Delivered
+            })
+        }
+        Err(DeliverError::Retry(why)) => {
+            tracing::warn!(reason = %why, "timer delivery refused by the store; retrying");
+            index.retry_later(key);
+            Some(Handled::Refused)
+        }
+        Err(DeliverError::Skip(why)) => {
+            tracing::error!(queue_offset = key.queue_offset, reason = %why, "timer message dropped");
+            index.handled(key);
+            Some(Handled::Dropped)
+        }
+    }
+}
+
+/// Handles up to [`HANDLE_BATCH`] woken entries. Returns whether the store refused one.
+fn handle_due(ctx: &BrokerContext, index: &mut TimerIndex) -> bool {
+    let now = ctx.store.now_ms();
+    let stats = &ctx.schedule.stats;
+    for _ in 0..HANDLE_BATCH {
+        match handle(ctx, index, now) {
+            None => break,
+            Some(Handled::Delivered) => stats.count_timer_delivered(),
+            Some(Handled::Reparked) => {
+                stats.count_timer_rolled();
+                // The copy may be due soon: watch the queue for it.
+                ctx.schedule.timer_arrival().announce(now);
+            }
+            Some(Handled::Dropped) => {}
+            Some(Handled::Refused) => return true,
+        }
+    }
+    false
+}
+
+async fn persist(ctx: &BrokerContext, path: &Path, cp: TimerCheckpoint) -> bool {
     super::durable_now(ctx).await;
-    let path = path.clone();
+    let path = path.to_path_buf();
     match tokio::task::spawn_blocking(move || save_checkpoint(&path, &cp)).await {
         Ok(Ok(())) => true,
         Ok(Err(e)) => {
@@ -134,6 +187,23 @@ async fn persist(ctx: &Arc<BrokerContext>, path: &PathBuf, cp: TimerCheckpoint) 
             false
         }
         Err(_) => false,
+    }
+}
+
+fn roll_interval(ctx: &BrokerContext) -> i64 {
+    let c = ctx.schedule.settings.current(&ctx.config.load_full());
+    c.timer_roll_interval_ms.min(i64::MAX as u64) as i64
+}
+
+/// Fills `index` with everything parked since its checkpoint. False if the broker shut down meanwhile.
+async fn rebuild(ctx: &BrokerContext, index: &mut TimerIndex) -> bool {
+    let started = std::time::Instant::now();
+    tokio::select! {
+        n = ingest_available(ctx, index) => {
+            tracing::info!(pending = n, took = ?started.elapsed(), "timer index built");
+            true
+        }
+        _ = ctx.shutdown.cancelled() => false,
     }
 }
 
@@ -150,26 +220,14 @@ pub async fn run(ctx: Arc<BrokerContext>, path: Option<PathBuf>) {
         None => TimerCheckpoint::default(),
     };
     let svc = &ctx.schedule;
-    let mut index = TimerIndex::new(restored);
-    let started = std::time::Instant::now();
-    // Rebuild: everything parked since the checkpoint, before any delivery.
-    tokio::select! {
-        n = ingest_available(&ctx, &mut index) => {
-            tracing::info!(pending = n, took = ?started.elapsed(), "timer index rebuilt");
-        }
-        // Stopped half-way: the old checkpoint is still right, keep it.
-        _ = ctx.shutdown.cancelled() => return,
+    let mut index = TimerIndex::new(restored, roll_interval(&ctx));
+    // Half-way through, the old checkpoint is still right: keep it.
+    if !rebuild(&ctx, &mut index).await {
+        return;
     }
     svc.stats.set_pending(index.len());
     svc.stats.set_timer_ready();
 
-    let interval = |ctx: &BrokerContext| {
-        Duration::from_millis(
-            svc.settings
-                .current(&ctx.config.load_full())
-                .flush_delay_offset_interval_ms,
-        )
-    };
     let mut saved = restored;
     let mut last_save = tokio::time::Instant::now();
     let arrival = svc.timer_arrival();
@@ -177,16 +235,26 @@ pub async fn run(ctx: Arc<BrokerContext>, path: Option<PathBuf>) {
         if ctx.shutdown.is_cancelled() {
             break;
         }
+        let roll = roll_interval(&ctx);
+        if roll != index.roll_interval_ms() {
+            // Keys depend on the interval: rebuild as a restart would, from the current progress.
+            index = TimerIndex::new(index.checkpoint(), roll);
+            if !rebuild(&ctx, &mut index).await {
+                break;
+            }
+        }
         ingest_available(&ctx, &mut index).await;
-        let (_, refused) = deliver_due(&ctx, &mut index);
+        let refused = handle_due(&ctx, &mut index);
         svc.stats.set_pending(index.len());
-        if last_save.elapsed() >= interval(&ctx) {
-            let cp = index.checkpoint();
-            if cp != saved && path.is_some() {
-                if let Some(p) = &path {
-                    if persist(&ctx, p, cp).await {
-                        saved = cp;
-                    }
+        let period = svc
+            .settings
+            .current(&ctx.config.load_full())
+            .flush_delay_offset_interval_ms;
+        if last_save.elapsed() >= Duration::from_millis(period) {
+            if let Some(p) = &path {
+                let cp = index.checkpoint();
+                if cp != saved && persist(&ctx, p, cp).await {
+                    saved = cp;
                 }
             }
             last_save = tokio::time::Instant::now();
@@ -195,13 +263,13 @@ pub async fn run(ctx: Arc<BrokerContext>, path: Option<PathBuf>) {
         let wait = if refused {
             RETRY_PAUSE
         } else {
-            match index.next_due() {
-                // Due already (more than one batch): go round again at once.
-                Some(due) if due <= now => {
+            match index.next_wake() {
+                // More woken entries than one batch: go round again at once.
+                Some(wake) if wake <= now => {
                     tokio::task::yield_now().await;
                     continue;
                 }
-                Some(due) => Duration::from_millis((due - now) as u64).min(IDLE),
+                Some(wake) => Duration::from_millis((wake - now) as u64).min(IDLE),
                 None => IDLE,
             }
         };
