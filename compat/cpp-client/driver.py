@@ -17,6 +17,7 @@ Usage (same subcommands and output lines as compat/rust-client):
 
 import ctypes
 import os
+import resource
 import sys
 import threading
 import time
@@ -221,6 +222,8 @@ def consume(pos, flags):
 
 
 def main():
+    # The known shutdown crash must not leave core files behind.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     pos, flags = parse(sys.argv[1:])
     if not pos:
         raise SystemExit(__doc__)

@@ -76,6 +76,7 @@ impl Driver {
             .args(args)
             .args(&self.suffix)
             .env("HOME", self.home.path())
+            .current_dir(self.home.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -99,30 +99,22 @@ impl Client {
         r
     }
 
-    /// A clustering push consumer in `group` until `expect` distinct ids `>= min_id` arrived, plus `settle_secs`.
-    fn consume(
-        &self,
-        s: &Standalone,
-        topic: &str,
-        group: &str,
-        expr: &str,
-        expect: u64,
-        min_id: u64,
-        settle_secs: u64,
-    ) -> Consumed {
+    /// A clustering push consumer in `sub.group` until `sub.expect` distinct ids `>= sub.min_id` arrived, plus
+    /// `sub.settle_secs`.
+    fn consume(&self, s: &Standalone, topic: &str, sub: &Subscription) -> Consumed {
         let (e, m, st) = (
-            expect.to_string(),
-            min_id.to_string(),
-            settle_secs.to_string(),
+            sub.expect.to_string(),
+            sub.min_id.to_string(),
+            sub.settle_secs.to_string(),
         );
         let run = self.driver.run(
             &[
                 "consume",
                 &s.namesrv,
                 topic,
-                group,
+                sub.group,
                 "--expr",
-                expr,
+                sub.expr,
                 "--expect",
                 &e,
                 "--min-id",
@@ -144,12 +136,37 @@ impl Client {
         assert_eq!(
             c.reason,
             "complete",
-            "{}: {group} got {} of {expect} expected ids before timing out; tail:\n{}",
+            "{}: {} got {} of {} expected ids before timing out; tail:\n{}",
             self.driver.name,
+            sub.group,
             c.distinct,
+            sub.expect,
             tail(&run.stdout, 10)
         );
         c
+    }
+}
+
+/// One consumer run: group, subscription expression, and when to stop.
+struct Subscription<'a> {
+    group: &'a str,
+    expr: &'a str,
+    /// Stop once this many distinct ids `>= min_id` arrived...
+    expect: u64,
+    min_id: u64,
+    /// ...plus this long, to catch late duplicates.
+    settle_secs: u64,
+}
+
+impl<'a> Subscription<'a> {
+    fn new(group: &'a str, expr: &'a str, expect: u64) -> Self {
+        Subscription {
+            group,
+            expr,
+            expect,
+            min_id: 0,
+            settle_secs: 4,
+        }
     }
 }
 
@@ -201,7 +218,14 @@ pub fn all_messages_exactly_once(c: &Client) {
     let topic = "CompatAll";
     c.create_topic(&s, topic);
     c.produce(&s, topic, 0, N);
-    let got = c.consume(&s, topic, "compat_all", "*", N, 0, 5);
+    let got = c.consume(
+        &s,
+        topic,
+        &Subscription {
+            settle_secs: 5,
+            ..Subscription::new("compat_all", "*", N)
+        },
+    );
     assert_exactly_once(&got, &(0..N).collect(), "all messages");
     // Every queue was used, and each queue's offsets are exactly 0..its count (no gaps, no repeats).
     let mut per_queue: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
@@ -237,18 +261,18 @@ pub fn tag_subscription_filters(c: &Client) {
     c.produce(&s, topic, 0, N);
 
     let want_b: BTreeSet<u64> = (0..N).filter(|id| tag_of(*id) == "TagB").collect();
-    let got = c.consume(&s, topic, "compat_tag_b", "TagB", want_b.len() as u64, 0, 4);
+    let got = c.consume(
+        &s,
+        topic,
+        &Subscription::new("compat_tag_b", "TagB", want_b.len() as u64),
+    );
     assert_exactly_once(&got, &want_b, "subscription TagB");
 
     let want_ac: BTreeSet<u64> = (0..N).filter(|id| tag_of(*id) != "TagB").collect();
     let got = c.consume(
         &s,
         topic,
-        "compat_tag_ac",
-        c.two_tag_expr,
-        want_ac.len() as u64,
-        0,
-        4,
+        &Subscription::new("compat_tag_ac", c.two_tag_expr, want_ac.len() as u64),
     );
     assert_exactly_once(&got, &want_ac, c.two_tag_expr);
     eprintln!(
@@ -271,7 +295,14 @@ pub fn offsets_survive_restart(c: &Client) {
     c.create_topic(&s, topic);
     c.produce(&s, topic, 0, FIRST);
     // Settle past one 5 s auto-commit interval: the C++ client cannot commit in shutdown (it crashes first).
-    let before = c.consume(&s, topic, group, "*", FIRST, 0, 7);
+    let before = c.consume(
+        &s,
+        topic,
+        &Subscription {
+            settle_secs: 7,
+            ..Subscription::new(group, "*", FIRST)
+        },
+    );
     assert_exactly_once(&before, &(0..FIRST).collect(), "before restart");
 
     s.restart();
@@ -283,7 +314,14 @@ pub fn offsets_survive_restart(c: &Client) {
     );
 
     c.produce(&s, topic, FIRST, MORE);
-    let after = c.consume(&s, topic, group, "*", MORE, FIRST, 4);
+    let after = c.consume(
+        &s,
+        topic,
+        &Subscription {
+            min_id: FIRST,
+            ..Subscription::new(group, "*", MORE)
+        },
+    );
     let new: BTreeSet<u64> = (FIRST..FIRST + MORE).collect();
     let mut new_seen: BTreeMap<u64, u32> = BTreeMap::new();
     let mut old = 0usize;
