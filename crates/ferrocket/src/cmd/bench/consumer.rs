@@ -68,6 +68,9 @@ pub struct ConsumerArgs {
     /// Write the result as JSON to this file.
     #[arg(long = "json")]
     pub json: Option<PathBuf>,
+    /// Worker threads of the bench's async runtime (0: one per core).
+    #[arg(long = "runtime-threads", default_value_t = 0)]
+    pub runtime_threads: usize,
 }
 
 fn now_ms() -> i64 {

@@ -86,12 +86,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (summary, json) = match args.command {
         BenchCommand::Store(a) => return store::run(a),
         BenchCommand::Producer(a) => {
-            let json = a.json.clone();
-            (block_on(producer::run(a))?, json)
+            let (json, threads) = (a.json.clone(), a.runtime_threads);
+            (block_on(threads, producer::run(a))?, json)
         }
         BenchCommand::Consumer(a) => {
-            let json = a.json.clone();
-            (block_on(consumer::run(a))?, json)
+            let (json, threads) = (a.json.clone(), a.runtime_threads);
+            (block_on(threads, consumer::run(a))?, json)
         }
     };
     summary.print();
@@ -101,11 +101,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a bench on a runtime with one worker per core (the client's connection tasks and the senders share it).
-fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+/// Runs a bench on a runtime with `threads` workers (0: one per core); the client's connection tasks and the
+/// senders share it.
+fn block_on<T>(
+    threads: usize,
+    f: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if threads > 0 {
+        builder.worker_threads(threads);
+    }
+    let rt = builder.enable_all().build()?;
     let out = rt.block_on(f);
     rt.shutdown_timeout(Duration::from_millis(500));
     out

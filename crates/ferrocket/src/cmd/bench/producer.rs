@@ -76,6 +76,9 @@ pub struct ProducerArgs {
     /// Write the result as JSON to this file.
     #[arg(long = "json")]
     pub json: Option<PathBuf>,
+    /// Worker threads of the bench's async runtime (0: one per core).
+    #[arg(long = "runtime-threads", default_value_t = 0)]
+    pub runtime_threads: usize,
     /// Producer group.
     #[arg(long = "group", default_value = "benchmark_producer")]
     pub group: String,

@@ -164,7 +164,12 @@ pub struct Summary {
 impl Summary {
     pub fn from_stats(role: Role, stats: &Stats) -> Summary {
         let (ok, _, bytes) = stats.measured();
-        let seconds = stats.measured_seconds();
+        // The producer's clock runs to the end of the run (its sends are the load); the consumer's to the last
+        // message it received.
+        let seconds = match role {
+            Role::Producer => stats.measured_seconds(),
+            Role::Consumer => stats.active_seconds(),
+        };
         let [p, b] = stats.totals();
         let per_sec = |v: f64| if seconds > 0.0 { v / seconds } else { 0.0 };
         Summary {

@@ -86,6 +86,9 @@ pub struct Stats {
     measured_bytes: AtomicU64,
     measuring: AtomicBool,
     measure_start: OnceLock<Instant>,
+    /// When the last measured message was recorded, as nanoseconds after `base`.
+    base: Instant,
+    last_record_ns: AtomicU64,
     /// [primary, secondary] latency (producer: send RT / unused; consumer: store→consume / born→consume).
     latency: Mutex<[Latency; 2]>,
 }
@@ -114,6 +117,8 @@ impl Stats {
             measured_bytes: AtomicU64::new(0),
             measuring: AtomicBool::new(measuring),
             measure_start: OnceLock::new(),
+            base: Instant::now(),
+            last_record_ns: AtomicU64::new(0),
             latency: Mutex::new([Latency::new(), Latency::new()]),
         }
     }
@@ -135,6 +140,8 @@ impl Stats {
             return;
         }
         self.measure_start.get_or_init(Instant::now);
+        self.last_record_ns
+            .fetch_max(self.base.elapsed().as_nanos() as u64, Ordering::Relaxed);
         self.measured_ok.fetch_add(msgs, Ordering::Relaxed);
         self.measured_bytes.fetch_add(bytes, Ordering::Relaxed);
         let mut l = self.latency.lock();
@@ -183,6 +190,17 @@ impl Stats {
         self.measure_start
             .get()
             .map_or(0.0, |s| s.elapsed().as_secs_f64())
+    }
+
+    /// Seconds from the start of measuring to the last measured message (0 if none): the window that rates are
+    /// computed over, so an idle tail (a drained backlog, the wait for `--duration`) does not dilute them.
+    pub fn active_seconds(&self) -> f64 {
+        let Some(start) = self.measure_start.get() else {
+            return 0.0;
+        };
+        let last = self.base
+            + std::time::Duration::from_nanos(self.last_record_ns.load(Ordering::Relaxed));
+        last.saturating_duration_since(*start).as_secs_f64()
     }
 }
 
