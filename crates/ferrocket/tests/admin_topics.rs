@@ -66,6 +66,30 @@ fn cluster_topic_and_broker_commands() {
     create_topic(&ns, "AdmT", 3);
     let list = admin(&ns, "topicList", &[]).expect_ok("topicList");
     assert!(list.stdout.lines().any(|l| l == "AdmT"), "{}", list.stdout);
+    // NAMESRV_ADDR stands in for -n.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+        .args(["admin", "topicList"])
+        .env("NAMESRV_ADDR", &ns)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l == "AdmT"));
+    // Cluster model: Apache's three columns, the topic with its cluster; retry/DLQ topics left out.
+    let cm = admin(&ns, "topicList", &["-c"]).expect_ok("topicList -c");
+    let rows = cm.rows();
+    assert_eq!(
+        rows[0],
+        ["#Cluster", "Name", "#Topic", "#Consumer", "Group"]
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.len() >= 2 && r[0] == "DefaultCluster" && r[1] == "AdmT"),
+        "{}",
+        cm.stdout
+    );
+    assert!(!cm.stdout.contains("%RETRY%"), "{}", cm.stdout);
     let route = admin(&ns, "topicRoute", &["-t", "AdmT"])
         .expect_ok("topicRoute")
         .json();
