@@ -221,6 +221,36 @@ fn batch_async_and_fixed_rate_modes() {
     assert!(r.stdout.contains("warming up"), "{}", r.stdout);
     assert!(r.stdout.contains("Send TPS: "), "{}", r.stdout);
 
+    // The warm-up ends on time even when no progress line falls due before the end.
+    let wj = dir.path().join("warm.json");
+    ferrocket(&[
+        "bench",
+        "producer",
+        "-n",
+        &ns,
+        "-t",
+        "RateT",
+        "-w",
+        "4",
+        "--duration",
+        "1",
+        "--warmup",
+        "0.3",
+        "-ri",
+        "60000",
+        "--json",
+        wj.to_str().unwrap(),
+    ])
+    .expect_ok("warm-up without progress lines");
+    let v = read_json(&wj);
+    assert!(v["measured_messages"].as_u64().unwrap() > 0, "{v}");
+    assert!(
+        v["measured_messages"].as_u64() < v["messages"].as_u64(),
+        "{v}"
+    );
+    let secs = v["seconds"].as_f64().unwrap();
+    assert!((0.5..1.0).contains(&secs), "measured about 0.7 s: {v}");
+
     // Usage errors.
     let r = ferrocket(&["bench", "producer", "-n", &ns, "-d", "true", "-b", "4"]);
     assert_eq!(r.code, Some(1));

@@ -71,6 +71,14 @@ impl Reporter {
     pub fn spawn(stats: Arc<Stats>, role: Role, interval: Duration, warmup: Duration) -> Reporter {
         let stop = CancellationToken::new();
         let token = stop.clone();
+        // The warm-up ends on its own clock, whatever the report interval.
+        let (warm_stats, warm_token) = (stats.clone(), stop.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(warmup) => warm_stats.start_measuring(),
+                _ = warm_token.cancelled() => {}
+            }
+        });
         let task = tokio::spawn(async move {
             let bar = std::io::stdout().is_terminal().then(|| {
                 let b = ProgressBar::new_spinner();
@@ -91,11 +99,6 @@ impl Reporter {
                     _ = ticker.tick() => {}
                 }
                 if !stats.is_measuring() {
-                    if started.elapsed() >= warmup {
-                        stats.start_measuring();
-                        last = (Instant::now(), stats.measured());
-                        stats.take_interval();
-                    }
                     let text = format!(
                         "[{:7.1}s] warming up: {} ok, {} failed",
                         started.elapsed().as_secs_f64(),
@@ -107,7 +110,9 @@ impl Reporter {
                 }
                 let now = Instant::now();
                 let (ok, failed, bytes) = stats.measured();
-                let secs = now.duration_since(last.0).as_secs_f64().max(1e-9);
+                // The first interval after the warm-up counts from when measuring began.
+                let since = stats.measure_start().map_or(last.0, |m| m.max(last.0));
+                let secs = now.duration_since(since).as_secs_f64().max(1e-9);
                 let tps = (ok - last.1 .0) as f64 / secs;
                 let mbps = (bytes - last.1 .2) as f64 / secs / 1_048_576.0;
                 let lat = stats.take_interval();

@@ -185,6 +185,11 @@ impl Stats {
         [Percentiles::of(&l[0].total), Percentiles::of(&l[1].total)]
     }
 
+    /// When measuring started.
+    pub fn measure_start(&self) -> Option<Instant> {
+        self.measure_start.get().copied()
+    }
+
     /// Seconds measured so far.
     pub fn measured_seconds(&self) -> f64 {
         self.measure_start
