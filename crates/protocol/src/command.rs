@@ -4,6 +4,7 @@
 //! The header is JSON or ROCKETMQ binary (see the `json_header` / `binary_header` submodules); the body is opaque.
 
 mod binary_header;
+mod json_fast;
 mod json_header;
 
 use std::collections::HashMap;

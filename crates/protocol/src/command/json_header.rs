@@ -103,6 +103,14 @@ fn put_str(dst: &mut BytesMut, s: &str) {
 }
 
 pub(super) fn read(header: &[u8]) -> Result<HeaderFields, ProtocolError> {
+    match super::json_fast::read(header) {
+        Some(fields) => Ok(fields),
+        None => read_general(header),
+    }
+}
+
+/// The tolerant serde reader: every shape the fast reader declines, and the error for malformed input.
+pub(super) fn read_general(header: &[u8]) -> Result<HeaderFields, ProtocolError> {
     serde_json::from_slice::<JsonHeader>(header)
         .map(|h| h.0)
         .map_err(|e| ProtocolError::BadJsonHeader(e.to_string()))

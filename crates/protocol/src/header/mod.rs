@@ -59,7 +59,7 @@ impl ExtValue for String {
 
 impl ExtValue for i32 {
     fn to_ext(&self) -> String {
-        self.to_string()
+        int_text(i64::from(*self))
     }
     fn from_ext(s: &str) -> Option<Self> {
         s.trim().parse().ok()
@@ -68,7 +68,7 @@ impl ExtValue for i32 {
 
 impl ExtValue for i64 {
     fn to_ext(&self) -> String {
-        self.to_string()
+        int_text(*self)
     }
     fn from_ext(s: &str) -> Option<Self> {
         s.trim().parse().ok()
@@ -83,6 +83,29 @@ impl ExtValue for bool {
     fn from_ext(s: &str) -> Option<Self> {
         Some(s.eq_ignore_ascii_case("true"))
     }
+}
+
+/// Decimal text of `v`, as `to_string` writes it but without the formatting machinery (several ints are written
+/// per message).
+fn int_text(v: i64) -> String {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(buf.len() - pos + 1);
+    if v < 0 {
+        out.push('-');
+    }
+    // The digits are ASCII.
+    buf[pos..].iter().for_each(|&d| out.push(d as char));
+    out
 }
 
 /// Reads a required field: absent → [`ProtocolError::MissingField`], unparsable → [`ProtocolError::InvalidField`].
@@ -140,6 +163,8 @@ macro_rules! command_header {
 
         impl $crate::header::CommandHeader for $name {
             fn write_ext(&self, ext: &mut $crate::command::ExtFields) {
+                // One growth step instead of several rehashes as the fields go in.
+                ext.reserve(Self::EXT_KEYS.len());
                 $( $crate::command_header!(@write $kind, &self.$field, $key, ext); )*
             }
 
@@ -278,5 +303,28 @@ pub(crate) mod tests {
         assert_eq!(i32::from_ext(" 4 "), Some(4));
         assert_eq!(i64::from_ext("-9223372036854775808"), Some(i64::MIN));
         assert_eq!(i32::from_ext("2147483648"), None);
+    }
+
+    #[test]
+    fn int_text_matches_to_string() {
+        for v in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            479,
+            i64::from(i32::MAX),
+            i64::from(i32::MIN),
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(int_text(v), v.to_string());
+            assert_eq!(v.to_ext(), v.to_string());
+        }
+        for v in [0, -7, i32::MAX, i32::MIN] {
+            assert_eq!(v.to_ext(), v.to_string());
+        }
     }
 }
