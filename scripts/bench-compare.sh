@@ -148,9 +148,9 @@ run_one() {
   local pj="$WORK/$target-$round-producer.json" cj="$WORK/$target-$round-consumer.json" cpid=
   if [[ $CONSUMER == 1 ]]; then
     "$FERROCKET" bench consumer -n "$ns" -t "$topic" -g "Cmp${round}G" --duration $((DURATION + WARMUP + 10)) \
-      --warmup "$WARMUP" -ri 60000 --json "$cj" >"$WORK/$target-$round-consumer.log" 2>&1 &
+      --warmup $((WARMUP + 3)) -ri 60000 --json "$cj" >"$WORK/$target-$round-consumer.log" 2>&1 &
     cpid=$!
-    sleep 3
+    sleep 3 # the consumer joins its group first; its warm-up covers this wait plus the producer's
   fi
   log "round $round: $target producer ($SIZE B, $INFLIGHT in flight, ${DURATION}s + ${WARMUP}s warm-up)"
   "$FERROCKET" bench producer -n "$ns" -t "$topic" -s "$SIZE" -w "$INFLIGHT" --duration $((DURATION + WARMUP)) \
