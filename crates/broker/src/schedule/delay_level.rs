@@ -12,6 +12,7 @@ use ferrocket_store::dispatch::tags_code_of;
 use ferrocket_store::GetMessageStatus;
 
 use super::deliver::{self, DeliverError};
+use super::queue_reader;
 use crate::topic_validator::SCHEDULE_TOPIC;
 use crate::BrokerContext;
 
@@ -49,10 +50,8 @@ pub async fn run(ctx: Arc<BrokerContext>, level: i32) {
                 .await;
             continue;
         }
-        let r = ctx
-            .store
-            .get_message(SCHEDULE_TOPIC, queue_id, offset, BATCH, usize::MAX, None);
-        match r.status {
+        let batch = queue_reader::read(&ctx, SCHEDULE_TOPIC, queue_id, offset, BATCH).await;
+        match batch.status {
             GetMessageStatus::Found => {}
             GetMessageStatus::OffsetOverflowOne
             | GetMessageStatus::NoMessageInQueue
@@ -64,7 +63,7 @@ pub async fn run(ctx: Arc<BrokerContext>, level: i32) {
             }
             status => {
                 // Removed by retention (too small), beyond the queue (a store that lost its tail), or a hole.
-                if r.next_begin_offset == offset {
+                if batch.next == offset {
                     arrival
                         .wait(&ctx, SCHEDULE_TOPIC, queue_id, offset, IDLE)
                         .await;
@@ -73,16 +72,16 @@ pub async fn run(ctx: Arc<BrokerContext>, level: i32) {
                 tracing::warn!(
                     level,
                     from = offset,
-                    to = r.next_begin_offset,
+                    to = batch.next,
                     status = status.name(),
                     "delay queue position moved"
                 );
-                offset = r.next_begin_offset;
+                offset = batch.next;
                 svc.offsets.set(level, offset);
                 continue;
             }
         }
-        for (rec, qoff) in r.messages.iter().zip(&r.queue_offsets) {
+        for (qoff, rec) in &batch.records {
             match RecordView::parse(rec) {
                 Ok(v) => {
                     let due = tags_code_of(&v, &svc.levels_ms);
@@ -114,9 +113,9 @@ pub async fn run(ctx: Arc<BrokerContext>, level: i32) {
             offset = qoff + 1;
             svc.offsets.set(level, offset);
         }
-        // Blank units at the end of the batch are passed over too.
-        if r.next_begin_offset > offset {
-            offset = r.next_begin_offset;
+        // Units given up as unreadable are passed over too.
+        if batch.next > offset {
+            offset = batch.next;
             svc.offsets.set(level, offset);
         }
     }

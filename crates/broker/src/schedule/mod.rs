@@ -21,6 +21,7 @@ pub mod delay_offsets;
 pub mod deliver;
 pub mod plan;
 pub mod props_edit;
+pub mod queue_reader;
 pub mod timer_config;
 pub mod timer_index;
 pub mod timer_task;

@@ -12,6 +12,7 @@ use ferrocket_store::GetMessageStatus;
 
 use super::deliver::{self, DeliverError};
 use super::plan::TIMER_REQUEST_PROPS;
+use super::queue_reader;
 use super::timer_index::{TimerCheckpoint, TimerIndex};
 use super::TIMER_TOPIC;
 use crate::config_file;
@@ -63,34 +64,32 @@ async fn ingest_available(ctx: &BrokerContext, index: &mut TimerIndex) -> usize 
         if ctx.store.max_offset_in_queue(TIMER_TOPIC, 0) == from {
             break;
         }
-        let r = ctx
-            .store
-            .get_message(TIMER_TOPIC, 0, from, INGEST_BATCH, usize::MAX, None);
-        match r.status {
+        let batch = queue_reader::read(ctx, TIMER_TOPIC, 0, from, INGEST_BATCH).await;
+        match batch.status {
             GetMessageStatus::Found => {
-                for (bytes, qoff) in r.messages.iter().zip(&r.queue_offsets) {
+                for (qoff, bytes) in &batch.records {
                     let (due, stored) = due_and_stored(bytes);
                     if index.ingest(*qoff, due, stored) {
                         added += 1;
                     }
                 }
-                index.skip_to(r.next_begin_offset);
+                index.skip_to(batch.next);
                 tokio::task::yield_now().await;
             }
             GetMessageStatus::OffsetOverflowOne
             | GetMessageStatus::NoMessageInQueue
             | GetMessageStatus::NoMatchedLogicQueue => break,
             status => {
-                if r.next_begin_offset <= from {
+                if batch.next <= from {
                     break;
                 }
                 tracing::warn!(
                     from,
-                    to = r.next_begin_offset,
+                    to = batch.next,
                     status = status.name(),
                     "timer queue entries unreadable (removed by retention?); skipped"
                 );
-                index.skip_to(r.next_begin_offset);
+                index.skip_to(batch.next);
             }
         }
     }
@@ -117,14 +116,19 @@ fn handle(ctx: &BrokerContext, index: &mut TimerIndex, now: i64) -> Option<Handl
         {
             rec
         }
-        _ => {
+        (GetMessageStatus::OffsetTooSmall | GetMessageStatus::MessageWasRemoving, _) => {
             tracing::error!(
                 queue_offset = key.queue_offset,
                 status = r.status.name(),
-                "parked timer record unreadable; dropped"
+                "parked timer record removed by retention; dropped"
             );
             index.handled(key);
             return Some(Handled::Dropped);
+        }
+        _ => {
+            // It was read once, so it exists: try again shortly.
+            index.retry_later(key);
+            return Some(Handled::Refused);
         }
     };
     let (due, _) = due_and_stored(record);
