@@ -5,7 +5,7 @@ mod support;
 
 use bytes::Bytes;
 use ferrocket_protocol::codes::response_code as code;
-use ferrocket_protocol::message::properties::{CLUSTER, KEYS, TAGS, TRAN_MSG, UNIQ_KEY};
+use ferrocket_protocol::message::properties::{CLUSTER, KEYS, TAGS, UNIQ_KEY};
 use ferrocket_protocol::message::{create_offset_msg_id, BatchItem};
 use support::broker_client::*;
 
@@ -209,15 +209,6 @@ async fn send_validation_codes() {
     assert_eq!(c, code::INVALID_PARAMETER, "{r}");
     let (c, r) = code_of(send_v2_request("SCHEDULE_TOPIC_XXXX", 0, "", b"x")).await;
     assert_eq!(c, code::NO_PERMISSION, "{r}");
-    let (c, r) = code_of(send_v2_request(
-        "TopicV",
-        0,
-        &props(&[(TRAN_MSG, "true")]),
-        b"x",
-    ))
-    .await;
-    assert_eq!(c, code::NO_PERMISSION, "{r}");
-    assert!(r.contains("transaction"), "{r}");
     // Auto-created with 4 queues (the header's defaultTopicQueueNums).
     send_ok(&conn, send_v2_request("TopicV", 3, "", b"x")).await;
     let (c, r) = code_of(send_v2_request("TopicV", 4, "", b"x")).await;
