@@ -131,7 +131,7 @@ async fn same_level_is_delivered_in_order_each_on_time() {
     for (i, r) in got.iter().enumerate() {
         assert_eq!(r.msg.body, format!("m{i}").as_bytes());
         let waited = r.at_ms - sent[i];
-        assert!((1000..1600).contains(&waited), "message {i}: {waited} ms");
+        assert!((1000..2000).contains(&waited), "message {i}: {waited} ms");
     }
     server.shutdown().await;
 }

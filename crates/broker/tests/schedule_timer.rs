@@ -86,7 +86,7 @@ async fn timers_go_out_in_due_order_whatever_the_send_order() {
     for (i, r) in got.iter().enumerate() {
         let due = base + [0, 300, 600, 900, 1200][i];
         assert!(r.at_ms >= due, "m{i} early by {} ms", due - r.at_ms);
-        assert!(r.at_ms - due < 500, "m{i} late by {} ms", r.at_ms - due);
+        assert!(r.at_ms - due < 1000, "m{i} late by {} ms", r.at_ms - due);
     }
     server.shutdown().await;
 }
@@ -153,13 +153,13 @@ async fn precedence_delay_level_beats_timers_and_sec_beats_ms() {
     let sec = collect(&conn, "PrecT", 1, 1, Duration::from_secs(4)).await;
     let waited = |r: &[Received]| r[0].at_ms - sent_at;
     assert!(
-        (1000..1800).contains(&waited(&level)),
+        (1000..2000).contains(&waited(&level)),
         "level: {}",
         waited(&level)
     );
-    assert!((600..1400).contains(&waited(&ms)), "ms: {}", waited(&ms));
+    assert!((600..1600).contains(&waited(&ms)), "ms: {}", waited(&ms));
     assert!(
-        (2000..2800).contains(&waited(&sec)),
+        (2000..3000).contains(&waited(&sec)),
         "sec: {}",
         waited(&sec)
     );
@@ -278,7 +278,7 @@ async fn timers_survive_a_restart_exactly_once_and_not_early() {
     for (r, ms) in got[1..].iter().zip([2000, 2500, 3000]) {
         let waited = r.at_ms - sent_at;
         assert!(
-            waited >= ms && waited < ms + 800,
+            waited >= ms && waited < ms + 1500,
             "{ms} ms timer after {waited} ms"
         );
     }
@@ -340,7 +340,7 @@ async fn long_timers_are_reparked_each_roll_interval_and_delivered_once() {
     let got = collect(&conn, "RollT", 0, 2, Duration::from_secs(6)).await;
     assert_eq!(got.len(), 1, "delivered exactly once");
     let waited = got[0].at_ms - sent_at;
-    assert!((3500..4300).contains(&waited), "{waited} ms");
+    assert!((3500..4500).contains(&waited), "{waited} ms");
     assert_eq!(
         schedule.stats.timer_rolled(),
         3,
@@ -397,7 +397,7 @@ async fn a_restart_between_rolls_delivers_once_on_time() {
     let got = collect(&conn, "RollRestartT", 0, 2, Duration::from_secs(5)).await;
     assert_eq!(got.len(), 1, "delivered exactly once");
     let waited = got[0].at_ms - sent_at;
-    assert!((3500..4300).contains(&waited), "{waited} ms");
+    assert!((3500..5000).contains(&waited), "{waited} ms");
     assert_eq!(server.context().schedule.stats.timer_rolled(), 0);
     server.shutdown().await;
 }
