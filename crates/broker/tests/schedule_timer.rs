@@ -24,7 +24,7 @@ async fn timer_is_parked_then_delivered_at_its_due_time() {
     ]);
     send_ok(&conn, "TimerT", 1, &p, b"tick").await;
     assert!(
-        wait_until(Duration::from_secs(1), || stored(&server, TIMER, 0).len()
+        wait_until(Duration::from_secs(5), || stored(&server, TIMER, 0).len()
             == 1)
         .await
     );
@@ -143,6 +143,12 @@ async fn precedence_delay_level_beats_timers_and_sec_beats_ms() {
     let p = props(&[("TIMER_DELIVER_MS", &far), ("TIMER_DELAY_MS", "600")]);
     send_ok(&conn, "PrecT", 2, &p, b"ms").await;
 
+    // The consume queue is built by the dispatcher after the send returns.
+    let dispatched = wait_until(Duration::from_secs(5), || {
+        !stored(&server, "SCHEDULE_TOPIC_XXXX", 0).is_empty()
+    })
+    .await;
+    assert!(dispatched, "the level-1 message never reached its schedule queue");
     let parked = stored(&server, "SCHEDULE_TOPIC_XXXX", 0);
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].property("TIMER_DELAY_SEC"), None);
@@ -346,6 +352,7 @@ async fn long_timers_are_reparked_each_roll_interval_and_delivered_once() {
         3,
         "re-parked at 1, 2 and 3 s"
     );
+    assert!(wait_until(Duration::from_secs(5), || stored(&server, TIMER, 0).len() == 4).await);
     let parked = stored(&server, TIMER, 0);
     assert_eq!(parked.len(), 4);
     assert_eq!(parked[3].property("TIMER_ROLL_TIMES"), Some("3"));

@@ -186,7 +186,8 @@ impl Dispatcher {
         let mut moved = false;
         loop {
             let from = self.reput_from();
-            if from >= self.commit_log.max_offset() {
+            let published = self.commit_log.max_offset();
+            if from >= published {
                 break;
             }
             let min = self.commit_log.min_offset();
@@ -199,7 +200,12 @@ impl Dispatcher {
                 break;
             };
             let rel = from as u64 - file.from_offset();
-            let avail = file.wrote_pos().saturating_sub(rel);
+            // Only what the commit log has published: a concurrent append has its bytes in the file before it moves
+            // `max_offset`, and a consume-queue unit pointing past `max_offset` could not be read yet.
+            let avail = file
+                .wrote_pos()
+                .saturating_sub(rel)
+                .min((published - from) as u64);
             if avail == 0 {
                 if file.is_full() {
                     self.reput_from

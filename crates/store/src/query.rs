@@ -99,6 +99,11 @@ impl MessageStore {
                         res.status = GetMessageStatus::Found;
                         last_phys = u.phys_offset;
                     }
+                    None if u.phys_offset + u.size as i64 > self.commit_log.max_offset() => {
+                        // Not readable yet: stop here so the next pull asks for it again, never pass over it.
+                        next = this;
+                        break 'outer;
+                    }
                     None => {
                         if res.messages.is_empty() {
                             res.status = GetMessageStatus::MessageWasRemoving;
