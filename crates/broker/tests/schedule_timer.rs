@@ -148,7 +148,10 @@ async fn precedence_delay_level_beats_timers_and_sec_beats_ms() {
         !stored(&server, "SCHEDULE_TOPIC_XXXX", 0).is_empty()
     })
     .await;
-    assert!(dispatched, "the level-1 message never reached its schedule queue");
+    assert!(
+        dispatched,
+        "the level-1 message never reached its schedule queue"
+    );
     let parked = stored(&server, "SCHEDULE_TOPIC_XXXX", 0);
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].property("TIMER_DELAY_SEC"), None);
@@ -352,7 +355,11 @@ async fn long_timers_are_reparked_each_roll_interval_and_delivered_once() {
         3,
         "re-parked at 1, 2 and 3 s"
     );
-    assert!(wait_until(Duration::from_secs(5), || stored(&server, TIMER, 0).len() == 4).await);
+    assert!(
+        wait_until(Duration::from_secs(5), || stored(&server, TIMER, 0).len()
+            == 4)
+        .await
+    );
     let parked = stored(&server, TIMER, 0);
     assert_eq!(parked.len(), 4);
     assert_eq!(parked[3].property("TIMER_ROLL_TIMES"), Some("3"));
