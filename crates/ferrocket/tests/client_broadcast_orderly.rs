@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use client_support::{create_topic, producer, wait_until};
+use client_support::{create_topic, producer, wait_until, UnderTest};
 use ferrocket_client::admin::Admin;
 use ferrocket_client::consumer::{
     ConsumeContext, ConsumeFromWhere, ConsumeOrderlyContext, ConsumeOrderlyStatus, ConsumeStatus,
@@ -17,10 +17,11 @@ use ferrocket_client::{Message, MessageExt};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcasting_delivers_every_message_to_each_consumer() {
-    let server = support::spawn_standalone(&[]);
-    let ns = server.namesrv_addr();
+    let t = UnderTest::start();
+    let ns = t.ns.clone();
+    let topic = t.name("BroadT");
     let admin = Admin::connect(&ns).await.unwrap();
-    create_topic(&admin, &server.addr, "BroadT", 4).await;
+    create_topic(&admin, &t.broker, &topic, 4).await;
     let offsets = tempfile::tempdir().unwrap();
 
     let mut consumers = Vec::new();
@@ -31,8 +32,8 @@ async fn broadcasting_delivers_every_message_to_each_consumer() {
         let c = PushConsumer::builder()
             .namesrv(&ns)
             .instance_name(name)
-            .group("BroadG")
-            .subscribe("BroadT", "*")
+            .group(t.name("BroadG"))
+            .subscribe(&topic, "*")
             .message_model(MessageModel::Broadcasting)
             .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
             .offset_store_dir(offsets.path())
@@ -53,11 +54,11 @@ async fn broadcasting_delivers_every_message_to_each_consumer() {
             "broadcasting consumers own every queue"
         );
     }
-    let p = producer(&ns, "bc-p", "BroadP").await;
+    let p = producer(&ns, "bc-p", &t.name("BroadP")).await;
     let mut sent = BTreeSet::new();
     for i in 0..100 {
         sent.insert(
-            p.send(Message::new("BroadT", format!("b{i}")))
+            p.send(Message::new(&topic, format!("b{i}")))
                 .await
                 .unwrap()
                 .msg_id,
@@ -85,7 +86,7 @@ async fn broadcasting_delivers_every_message_to_each_consumer() {
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         assert!(
-            text.contains("BroadT") && text.contains("offsetTable"),
+            text.contains(&topic) && text.contains("offsetTable"),
             "{text}"
         );
     }
@@ -108,9 +109,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// Clustering: the consumer must hold the broker's lock of each queue (LOCK_BATCH_MQ).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orderly_clustering_keeps_per_key_order_with_four_threads() {
-    let server = support::spawn_standalone(&[]);
+    let t = UnderTest::start();
     if !client_support::broker_supports(
-        &server.addr,
+        &t.broker,
         ferrocket_protocol::codes::request_code::LOCK_BATCH_MQ,
     )
     .await
@@ -118,28 +119,29 @@ async fn orderly_clustering_keeps_per_key_order_with_four_threads() {
         eprintln!("SKIPPED: this broker build does not answer LOCK_BATCH_MQ yet");
         return;
     }
-    orderly_keeps_per_key_order(&server, MessageModel::Clustering).await;
+    orderly_keeps_per_key_order(&t, "OrderCT", MessageModel::Clustering).await;
 }
 
 /// Broadcasting needs no broker locks; the per-queue ordering is the client's alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orderly_broadcasting_keeps_per_key_order_with_four_threads() {
-    let server = support::spawn_standalone(&[]);
-    orderly_keeps_per_key_order(&server, MessageModel::Broadcasting).await;
+    let t = UnderTest::start();
+    orderly_keeps_per_key_order(&t, "OrderBT", MessageModel::Broadcasting).await;
 }
 
-async fn orderly_keeps_per_key_order(server: &support::ServerProcess, model: MessageModel) {
-    let ns = server.namesrv_addr();
+async fn orderly_keeps_per_key_order(t: &UnderTest, topic: &str, model: MessageModel) {
+    let ns = t.ns.clone();
+    let topic = t.name(topic);
     let offsets = tempfile::tempdir().unwrap();
     let admin = Admin::connect(&ns).await.unwrap();
-    create_topic(&admin, &server.addr, "OrderT", 8).await;
+    create_topic(&admin, &t.broker, &topic, 8).await;
 
-    let p = producer(&ns, "ord-p", "OrderP").await;
+    let p = producer(&ns, "ord-p", &t.name("OrderP")).await;
     const KEYS: usize = 16;
     const PER_KEY: usize = 40;
     for seq in 0..PER_KEY {
         for key in 0..KEYS {
-            let msg = Message::new("OrderT", format!("{key}:{seq}")).with_key(format!("k{key}"));
+            let msg = Message::new(&topic, format!("{key}:{seq}")).with_key(format!("k{key}"));
             p.send_orderly(msg, &format!("order-{key}")).await.unwrap();
         }
     }
@@ -152,8 +154,8 @@ async fn orderly_keeps_per_key_order(server: &support::ServerProcess, model: Mes
     let c = PushConsumer::builder()
         .namesrv(&ns)
         .instance_name("ord-c")
-        .group("OrderG")
-        .subscribe("OrderT", "*")
+        .group(t.name(&format!("{topic}G")))
+        .subscribe(&topic, "*")
         .message_model(model)
         .offset_store_dir(offsets.path())
         .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
@@ -209,7 +211,7 @@ async fn orderly_keeps_per_key_order(server: &support::ServerProcess, model: Mes
         let locked = info
             .mq_table
             .iter()
-            .filter(|(q, i)| q.topic == "OrderT" && i.locked)
+            .filter(|(q, i)| q.topic == topic && i.locked)
             .count();
         assert_eq!(
             locked, 8,

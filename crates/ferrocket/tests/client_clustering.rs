@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use client_support::{create_topic, producer, wait_until};
+use client_support::{create_topic, producer, wait_until, UnderTest};
 use ferrocket_client::admin::Admin;
 use ferrocket_client::consumer::{ConsumeContext, ConsumeFromWhere, ConsumeStatus, PushConsumer};
 use ferrocket_client::{Message, MessageExt, MessageQueue};
@@ -16,19 +16,19 @@ use ferrocket_client::{Message, MessageExt, MessageQueue};
 type Seen = Arc<Mutex<HashMap<String, usize>>>;
 
 /// The queues of the test topic a consumer owns (its group's retry topic aside).
-fn owned(c: &PushConsumer) -> Vec<MessageQueue> {
+fn owned(c: &PushConsumer, topic: &str) -> Vec<MessageQueue> {
     c.assigned_queues()
         .into_iter()
-        .filter(|q| q.topic == "ClusterT")
+        .filter(|q| q.topic == topic)
         .collect()
 }
 
-fn consumer(ns: &str, instance: &str, seen: Seen) -> PushConsumer {
+fn consumer(t: &UnderTest, instance: &str, seen: Seen) -> PushConsumer {
     PushConsumer::builder()
-        .namesrv(ns)
+        .namesrv(&t.ns)
         .instance_name(instance)
-        .group("ClusterG")
-        .subscribe("ClusterT", "*")
+        .group(t.name("ClusterG"))
+        .subscribe(&t.name("ClusterT"), "*")
         .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
         .consume_threads(4, 4)
         .listener(move |msgs: &[MessageExt], _: &mut ConsumeContext| {
@@ -44,29 +44,38 @@ fn consumer(ns: &str, instance: &str, seen: Seen) -> PushConsumer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_consumers_share_then_one_takes_over_without_loss() {
-    let server = support::spawn_standalone(&[]);
-    let ns = server.namesrv_addr();
+    let t = UnderTest::start();
+    let ns = t.ns.clone();
+    let topic = t.name("ClusterT");
     let admin = Admin::connect(&ns).await.unwrap();
-    create_topic(&admin, &server.addr, "ClusterT", 8).await;
+    create_topic(&admin, &t.broker, &topic, 8).await;
 
     let seen: Seen = Arc::default();
-    let a = consumer(&ns, "cluster-a", seen.clone());
-    let b = consumer(&ns, "cluster-b", seen.clone());
+    let a = consumer(&t, "cluster-a", seen.clone());
+    let b = consumer(&t, "cluster-b", seen.clone());
     a.start().await.unwrap();
     b.start().await.unwrap();
     let split = wait_until(Duration::from_secs(30), || async {
-        owned(&a).len() == 4 && owned(&b).len() == 4
+        owned(&a, &topic).len() == 4 && owned(&b, &topic).len() == 4
     })
     .await;
-    assert!(split, "a owns {:?}, b owns {:?}", owned(&a), owned(&b));
-    let all: BTreeSet<_> = owned(&a).into_iter().chain(owned(&b)).collect();
+    assert!(
+        split,
+        "a owns {:?}, b owns {:?}",
+        owned(&a, &topic),
+        owned(&b, &topic)
+    );
+    let all: BTreeSet<_> = owned(&a, &topic)
+        .into_iter()
+        .chain(owned(&b, &topic))
+        .collect();
     assert_eq!(all.len(), 8, "no queue owned twice");
 
-    let p = producer(&ns, "cluster-p", "ClusterP").await;
+    let p = producer(&ns, "cluster-p", &t.name("ClusterP")).await;
     let mut sent = BTreeSet::new();
     for i in 0..200 {
         sent.insert(
-            p.send(Message::new("ClusterT", format!("first-{i}")))
+            p.send(Message::new(&topic, format!("first-{i}")))
                 .await
                 .unwrap()
                 .msg_id,
@@ -86,12 +95,19 @@ async fn two_consumers_share_then_one_takes_over_without_loss() {
     );
 
     a.shutdown().await;
-    let took_over = wait_until(Duration::from_secs(30), || async { owned(&b).len() == 8 }).await;
-    assert!(took_over, "b owns {:?} 30 s after a stopped", owned(&b));
+    let took_over = wait_until(Duration::from_secs(30), || async {
+        owned(&b, &topic).len() == 8
+    })
+    .await;
+    assert!(
+        took_over,
+        "b owns {:?} 30 s after a stopped",
+        owned(&b, &topic)
+    );
 
     for i in 0..200 {
         sent.insert(
-            p.send(Message::new("ClusterT", format!("second-{i}")))
+            p.send(Message::new(&topic, format!("second-{i}")))
                 .await
                 .unwrap()
                 .msg_id,

@@ -8,26 +8,27 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use client_support::{create_topic, wait_until};
+use client_support::{create_topic, wait_until, UnderTest};
 use ferrocket_client::admin::Admin;
 use ferrocket_client::consumer::{ConsumeContext, ConsumeFromWhere, ConsumeStatus, PushConsumer};
 use ferrocket_client::{Message, MessageExt, Producer};
 
 async fn run(
-    server: &support::ServerProcess,
+    t: &UnderTest,
     topic: &str,
     body_len: usize,
     count: usize,
     max_count: usize,
     max_mib: u64,
 ) {
-    let ns = server.namesrv_addr();
+    let ns = t.ns.clone();
+    let topic = &t.name(topic);
     let admin = Admin::connect(&ns).await.unwrap();
-    create_topic(&admin, &server.addr, topic, 2).await;
+    create_topic(&admin, &t.broker, topic, 2).await;
     let p = Producer::builder()
         .namesrv(&ns)
         .instance_name(format!("{topic}-p"))
-        .group("FlowP")
+        .group(t.name("FlowP"))
         .compress_over(usize::MAX)
         .build()
         .unwrap();
@@ -95,13 +96,13 @@ async fn run(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn count_limit_holds_with_a_slow_listener() {
-    let server = support::spawn_standalone(&[]);
-    run(&server, "FlowCountT", 100, 400, 20, 100).await;
+    let t = UnderTest::start();
+    run(&t, "FlowCountT", 100, 400, 20, 100).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn byte_limit_holds_with_a_slow_listener() {
-    let server = support::spawn_standalone(&[]);
+    let t = UnderTest::start();
     // 1 MiB per queue holds about ten 100 KiB messages.
-    run(&server, "FlowBytesT", 100 * 1024, 120, 1000, 1).await;
+    run(&t, "FlowBytesT", 100 * 1024, 120, 1000, 1).await;
 }

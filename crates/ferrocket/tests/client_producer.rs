@@ -7,23 +7,24 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use client_support::{create_topic, producer, wait_until};
+use client_support::{create_topic, producer, wait_until, UnderTest};
 use ferrocket_client::admin::Admin;
 use ferrocket_client::producer::SendStatus;
 use ferrocket_client::{Message, MessageQueue};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_variants_store_what_was_sent() {
-    let server = support::spawn_standalone(&[]);
-    let ns = server.namesrv_addr();
+    let t = UnderTest::start();
+    let ns = t.ns.clone();
+    let topic = t.name("ProdT");
     let admin = Admin::connect(&ns).await.unwrap();
-    create_topic(&admin, &server.addr, "ProdT", 4).await;
-    let p = producer(&ns, "prod-p", "ProdP").await;
+    create_topic(&admin, &t.broker, &topic, 4).await;
+    let p = producer(&ns, "prod-p", &t.name("ProdP")).await;
 
     // Sync send: ids, queue, offsets.
     let r = p
         .send(
-            Message::new("ProdT", "hello")
+            Message::new(&topic, "hello")
                 .with_tags("TagA")
                 .with_key("key-1"),
         )
@@ -32,7 +33,7 @@ async fn send_variants_store_what_was_sent() {
     assert_eq!(r.status, SendStatus::SendOk);
     assert_eq!(r.msg_id.len(), 32);
     assert_eq!(r.offset_msg_id.len(), 32);
-    assert_eq!(r.queue.topic, "ProdT");
+    assert_eq!(r.queue.topic, topic);
     let stored = admin.view_message(&r.offset_msg_id).await.unwrap();
     assert_eq!(&stored.body[..], b"hello");
     assert_eq!(stored.tags(), Some("TagA"));
@@ -43,7 +44,7 @@ async fn send_variants_store_what_was_sent() {
     let mut queues = BTreeSet::new();
     for i in 0..8 {
         queues.insert(
-            p.send(Message::new("ProdT", format!("rr{i}")))
+            p.send(Message::new(&topic, format!("rr{i}")))
                 .await
                 .unwrap()
                 .queue
@@ -54,35 +55,35 @@ async fn send_variants_store_what_was_sent() {
 
     // Async and callback sends.
     let futs: Vec<_> = (0..20)
-        .map(|i| p.send_async(Message::new("ProdT", format!("a{i}"))))
+        .map(|i| p.send_async(Message::new(&topic, format!("a{i}"))))
         .collect();
     for f in futs {
         assert_eq!(f.await.unwrap().status, SendStatus::SendOk);
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    p.send_with_callback(Message::new("ProdT", "cb"), move |r| {
+    p.send_with_callback(Message::new(&topic, "cb"), move |r| {
         let _ = tx.send(r.map(|r| r.offset_msg_id));
     });
     let cb_id = rx.await.unwrap().unwrap();
     assert_eq!(&admin.view_message(&cb_id).await.unwrap().body[..], b"cb");
 
     // To a chosen queue, and by sharding key (always the same queue).
-    let mq = MessageQueue::new("ProdT", r.queue.broker_name.clone(), 2);
+    let mq = MessageQueue::new(&topic, r.queue.broker_name.clone(), 2);
     assert_eq!(
-        p.send_to_queue(Message::new("ProdT", "q2"), &mq)
+        p.send_to_queue(Message::new(&topic, "q2"), &mq)
             .await
             .unwrap()
             .queue,
         mq
     );
     let first = p
-        .send_orderly(Message::new("ProdT", "o"), "user-42")
+        .send_orderly(Message::new(&topic, "o"), "user-42")
         .await
         .unwrap()
         .queue;
     for _ in 0..5 {
         assert_eq!(
-            p.send_orderly(Message::new("ProdT", "o"), "user-42")
+            p.send_orderly(Message::new(&topic, "o"), "user-42")
                 .await
                 .unwrap()
                 .queue,
@@ -92,13 +93,13 @@ async fn send_variants_store_what_was_sent() {
 
     // Compressed on the wire, inflated for readers.
     let big: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
-    let r = p.send(Message::new("ProdT", big.clone())).await.unwrap();
+    let r = p.send(Message::new(&topic, big.clone())).await.unwrap();
     let stored = admin.view_message(&r.offset_msg_id).await.unwrap();
     assert_eq!(stored.body.to_vec(), big);
 
     // A batch: consecutive offsets in one queue, one id per message.
     let batch: Vec<Message> = (0..5)
-        .map(|i| Message::new("ProdT", format!("batch{i}")).with_key(format!("bk{i}")))
+        .map(|i| Message::new(&topic, format!("batch{i}")).with_key(format!("bk{i}")))
         .collect();
     let r = p.send_batch(batch).await.unwrap();
     let ids: Vec<&str> = r.msg_id.split(',').collect();
@@ -113,18 +114,18 @@ async fn send_variants_store_what_was_sent() {
     }
 
     // Oneway: nothing to wait for, but it arrives.
-    let before = admin.topic_stats("ProdT").await.unwrap();
+    let before = admin.topic_stats(&topic).await.unwrap();
     let total = |t: &ferrocket_client::admin::TopicStatsTable| {
         t.offset_table.values().map(|o| o.max_offset).sum::<i64>()
     };
     for i in 0..10 {
-        p.send_oneway(Message::new("ProdT", format!("ow{i}")))
+        p.send_oneway(Message::new(&topic, format!("ow{i}")))
             .await
             .unwrap();
     }
     let arrived = wait_until(Duration::from_secs(10), || async {
         admin
-            .topic_stats("ProdT")
+            .topic_stats(&topic)
             .await
             .map(|t| total(&t) >= total(&before) + 10)
             .unwrap_or(false)
@@ -134,28 +135,29 @@ async fn send_variants_store_what_was_sent() {
 
     // Bad messages fail before the network.
     assert!(p.send(Message::new("Prod T", "x")).await.is_err());
-    assert!(p.send(Message::new("ProdT", "")).await.is_err());
+    assert!(p.send(Message::new(&topic, "")).await.is_err());
     p.shutdown().await;
     assert!(
-        p.send(Message::new("ProdT", "x")).await.is_err(),
+        p.send(Message::new(&topic, "x")).await.is_err(),
         "send after shutdown fails"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_topic_is_auto_created_from_the_template() {
-    let server = support::spawn_standalone(&[]);
-    let ns = server.namesrv_addr();
+    let t = UnderTest::start();
+    let ns = t.ns.clone();
+    let auto = t.name("AutoCreatedT");
     let admin = Admin::connect(&ns).await.unwrap();
-    let p = producer(&ns, "auto-p", "AutoP").await;
-    let r = p.send(Message::new("AutoCreatedT", "first")).await.unwrap();
+    let p = producer(&ns, "auto-p", &t.name("AutoP")).await;
+    let r = p.send(Message::new(&auto, "first")).await.unwrap();
     assert_eq!(r.status, SendStatus::SendOk);
     let routed = wait_until(Duration::from_secs(30), || async {
-        admin.topic_route("AutoCreatedT").await.is_ok()
+        admin.topic_route(&auto).await.is_ok()
     })
     .await;
     assert!(routed, "auto-created topic never got a route");
-    let route = admin.topic_route("AutoCreatedT").await.unwrap();
+    let route = admin.topic_route(&auto).await.unwrap();
     assert_eq!(
         route.queue_datas[0].write_queue_nums, 4,
         "defaultTopicQueueNums caps the template's 8"

@@ -1,5 +1,6 @@
 //! The client SDK against `ferrocket standalone`: send with auto-created topic, consume with a push consumer.
 
+mod client_support;
 mod support;
 
 use std::collections::BTreeSet;
@@ -12,12 +13,13 @@ use std::sync::Mutex;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn produce_then_consume_everything() {
-    let server = support::spawn_standalone(&[]);
-    let ns = server.namesrv_addr();
+    let t = client_support::UnderTest::start();
+    let ns = t.ns.clone();
+    let topic = t.name("SmokeTopic");
     let producer = Producer::builder()
         .namesrv(&ns)
         .instance_name("smoke-p")
-        .group("SmokeP")
+        .group(t.name("SmokeP"))
         .build()
         .unwrap();
     producer.start().await.unwrap();
@@ -25,11 +27,7 @@ async fn produce_then_consume_everything() {
     for i in 0..50 {
         let r = producer
             .send(
-                Message::new("SmokeTopic", format!("m{i}")).with_tags(if i % 2 == 0 {
-                    "A"
-                } else {
-                    "B"
-                }),
+                Message::new(&topic, format!("m{i}")).with_tags(if i % 2 == 0 { "A" } else { "B" }),
             )
             .await
             .unwrap();
@@ -40,8 +38,8 @@ async fn produce_then_consume_everything() {
     let consumer = PushConsumer::builder()
         .namesrv(&ns)
         .instance_name("smoke-c")
-        .group("SmokeC")
-        .subscribe("SmokeTopic", "A")
+        .group(t.name("SmokeC"))
+        .subscribe(&topic, "A")
         .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
         .listener(move |msgs: &[MessageExt], _: &mut ConsumeContext| {
             for m in msgs {

@@ -80,3 +80,51 @@ pub async fn broker_supports(addr: &str, code: i32) -> bool {
     conn.close();
     resp.code != response_code::REQUEST_CODE_NOT_SUPPORTED
 }
+
+/// The broker a client test runs against: a `ferrocket standalone` started for the test, or — when
+/// `FERROCKET_INTEROP_NAMESRV` and `FERROCKET_INTEROP_BROKER` are set (scripts/interop-peer.sh sets them) — a name
+/// server and broker someone else started, such as the independent peer implementation.
+pub struct UnderTest {
+    /// Name server address.
+    pub ns: String,
+    /// Broker address (where topics are created).
+    pub broker: String,
+    /// Whether the broker was started outside this test.
+    pub external: bool,
+    _own: Option<crate::support::ServerProcess>,
+}
+
+impl UnderTest {
+    pub fn start() -> UnderTest {
+        match (
+            std::env::var("FERROCKET_INTEROP_NAMESRV"),
+            std::env::var("FERROCKET_INTEROP_BROKER"),
+        ) {
+            (Ok(ns), Ok(broker)) if !ns.is_empty() && !broker.is_empty() => UnderTest {
+                ns,
+                broker,
+                external: true,
+                _own: None,
+            },
+            _ => {
+                let server = crate::support::spawn_standalone(&[]);
+                UnderTest {
+                    ns: server.namesrv_addr(),
+                    broker: server.addr.clone(),
+                    external: false,
+                    _own: Some(server),
+                }
+            }
+        }
+    }
+
+    /// A topic or group name: `base` on a broker of our own; made unique to this test process on an external
+    /// broker, which outlives the test and is shared by every test binary of the run.
+    pub fn name(&self, base: &str) -> String {
+        if self.external {
+            format!("{base}_{}", std::process::id())
+        } else {
+            base.to_string()
+        }
+    }
+}
