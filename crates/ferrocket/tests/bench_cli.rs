@@ -95,6 +95,7 @@ fn producer_then_consumer_counts_match() {
     assert_shape(&p, "producer");
     assert_eq!(p["messages"], 2000);
     assert_eq!(p["failures"], 0);
+    assert_eq!(p["stop_reason"], "quantity", "{p}");
     assert_eq!(stored(&ns, "BenchT", 2000), 2000);
     let mbps = p["mbps"].as_f64().unwrap();
     let tps = p["tps"].as_f64().unwrap();
@@ -133,6 +134,7 @@ fn producer_then_consumer_counts_match() {
     let c = read_json(&cj);
     assert_shape(&c, "consumer");
     assert_eq!(c["messages"], 2000, "consumed what was produced: {c}");
+    assert_eq!(c["stop_reason"], "quantity", "{c}");
     assert_eq!(c["failures"], 0);
     assert!(c["born_latency_ms"]["p50"].as_f64().is_some(), "{c}");
     // Born-to-consume includes the time before the store: never smaller than store-to-consume at the median.
@@ -140,6 +142,95 @@ fn producer_then_consumer_counts_match() {
         c["born_latency_ms"]["p50"].as_f64().unwrap() >= c["latency_ms"]["p50"].as_f64().unwrap(),
         "{c}"
     );
+}
+
+/// A consumer draining a backlog of unknown size stops once nothing has arrived for `--idle-timeout` seconds, and
+/// its rate covers the time messages arrived, not the idle tail.
+#[test]
+fn consumer_stops_when_the_backlog_is_drained() {
+    let server = support::spawn_standalone(&[]);
+    let ns = server.namesrv_addr();
+    let dir = tempfile::tempdir().unwrap();
+    let pj = dir.path().join("producer.json");
+    ferrocket(&[
+        "bench",
+        "producer",
+        "-n",
+        &ns,
+        "-t",
+        "IdleT",
+        "-w",
+        "8",
+        "-s",
+        "100",
+        "-q",
+        "600",
+        "--json",
+        pj.to_str().unwrap(),
+    ])
+    .expect_ok("fill");
+    assert_eq!(stored(&ns, "IdleT", 600), 600);
+
+    let cj = dir.path().join("consumer.json");
+    let started = std::time::Instant::now();
+    let r = ferrocket(&[
+        "bench",
+        "consumer",
+        "-n",
+        &ns,
+        "-t",
+        "IdleT",
+        "-g",
+        "IdleG",
+        "--from-first",
+        "-q",
+        "1000000",
+        "--idle-timeout",
+        "1.5",
+        "--duration",
+        "60",
+        "--json",
+        cj.to_str().unwrap(),
+    ])
+    .expect_ok("draining consumer");
+    let took = started.elapsed();
+    let c = read_json(&cj);
+    assert_eq!(c["stop_reason"], "idle", "{c}");
+    assert_eq!(c["messages"], 600, "{c}");
+    assert!(
+        took < Duration::from_secs(30),
+        "stopped long before --duration: {took:?}"
+    );
+    assert!(r.stdout.contains("stopped by: idle"), "{}", r.stdout);
+    let secs = c["seconds"].as_f64().unwrap();
+    assert!(secs < 1.4, "the idle tail is not measured: {c}");
+
+    // Nothing to consume: --idle-timeout does not fire before the first message; --duration ends the run.
+    let ej = dir.path().join("empty.json");
+    ferrocket(&[
+        "bench",
+        "consumer",
+        "-n",
+        &ns,
+        "-t",
+        "IdleT",
+        "-g",
+        "IdleG2",
+        "--idle-timeout",
+        "0.2",
+        "--duration",
+        "2",
+        "--json",
+        ej.to_str().unwrap(),
+    ])
+    .expect_ok("consumer with nothing to consume");
+    let e = read_json(&ej);
+    assert_eq!(e["stop_reason"], "duration", "{e}");
+    assert_eq!(e["messages"], 0, "{e}");
+
+    let r = ferrocket(&["bench", "consumer", "--idle-timeout", "0"]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("idle-timeout"), "{}", r.stderr);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! clocks of broker, producer and consumer hosts count).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,10 +13,10 @@ use ferrocket_client::consumer::{
     ConsumeContext, ConsumeFromWhere, ConsumeStatus, MessageSelector, PushConsumer,
 };
 use ferrocket_client::{ClientConfig, MessageExt};
-use tokio_util::sync::CancellationToken;
 
 use super::report::{Reporter, Role, Summary};
 use super::stats::Stats;
+use super::{Stop, StopReason};
 use crate::cmd::admin::args::bool_value;
 
 #[derive(Args, Debug, Clone)]
@@ -56,6 +57,9 @@ pub struct ConsumerArgs {
     /// Stop after this many seconds.
     #[arg(long = "duration")]
     pub duration: Option<f64>,
+    /// Stop once no message has arrived for this many seconds after the first one (a drained backlog).
+    #[arg(long = "idle-timeout")]
+    pub idle_timeout: Option<f64>,
     /// Seconds at the start that are not measured.
     #[arg(long = "warmup", default_value_t = 0.0)]
     pub warmup: f64,
@@ -115,6 +119,9 @@ pub async fn run(a: ConsumerArgs) -> anyhow::Result<Summary> {
     if !(0.0..=1.0).contains(&a.fail_rate) {
         bail!("-r must be a fraction between 0 and 1");
     }
+    if a.idle_timeout.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
+        bail!("--idle-timeout must be a positive number of seconds");
+    }
     let sel = selector(&a)?;
     let ns = a
         .namesrv
@@ -129,12 +136,13 @@ pub async fn run(a: ConsumerArgs) -> anyhow::Result<Summary> {
     };
     println!(
         "topic: {}, threadCount: {}, group: {group}, subscription: {sel:?}, failRate: {}, messageQuantity: {}, \
-         duration: {}, warmup: {}s, namesrv: {ns}",
+         duration: {}, idleTimeout: {}, warmup: {}s, namesrv: {ns}",
         a.topic,
         a.threads,
         a.fail_rate,
         a.quantity,
         a.duration.map_or("unbounded".into(), |d| format!("{d}s")),
+        a.idle_timeout.map_or("none".into(), |d| format!("{d}s")),
         a.warmup
     );
     let stats = Arc::new(if a.warmup > 0.0 {
@@ -142,10 +150,14 @@ pub async fn run(a: ConsumerArgs) -> anyhow::Result<Summary> {
     } else {
         Stats::new_from_first_message()
     });
-    let stop = CancellationToken::new();
+    let stop = Stop::new();
     let (quantity, fail_rate) = (a.quantity, a.fail_rate);
     let (st, done) = (stats.clone(), stop.clone());
+    // Wall-clock ms of the last delivery (0: none yet), for --idle-timeout.
+    let last_delivery = Arc::new(AtomicI64::new(0));
+    let last = last_delivery.clone();
     let listener = move |msgs: &[MessageExt], _ctx: &mut ConsumeContext| {
+        last.store(now_ms(), Ordering::Relaxed);
         if fail_rate > 0.0 && rand::random::<f64>() < fail_rate {
             st.record_failed(msgs.len() as u64);
             return ConsumeStatus::ReconsumeLater;
@@ -156,8 +168,8 @@ pub async fn run(a: ConsumerArgs) -> anyhow::Result<Summary> {
             let b2c = (now - m.born_timestamp).max(0) as u64 * 1000;
             st.record_ok(1, m.body.len() as u64, s2c, Some(b2c));
         }
-        if quantity > 0 && st.ok.load(std::sync::atomic::Ordering::Relaxed) >= quantity {
-            done.cancel();
+        if quantity > 0 && st.ok.load(Ordering::Relaxed) >= quantity {
+            done.stop(StopReason::Quantity);
         }
         ConsumeStatus::Success
     };
@@ -190,11 +202,39 @@ pub async fn run(a: ConsumerArgs) -> anyhow::Result<Summary> {
         return Err(e.into());
     }
     super::stop_on_signal_or_deadline(stop.clone(), a.duration);
-    stop.cancelled().await;
-    let summary = Summary::from_stats(Role::Consumer, &stats);
+    if let Some(idle) = a.idle_timeout {
+        stop_when_idle(stop.clone(), last_delivery, idle);
+    }
+    stop.stopped().await;
+    let mut summary = Summary::from_stats(Role::Consumer, &stats);
+    summary.stop_reason = stop.reason();
     reporter.stop().await;
     consumer.shutdown().await;
     Ok(summary)
+}
+
+/// Stops the run once `idle` seconds pass without a delivery, counting from the first delivery (before it, only
+/// `--duration` applies: a consumer may take a while to be assigned its queues).
+fn stop_when_idle(stop: Stop, last_delivery: Arc<AtomicI64>, idle: f64) {
+    let idle_ms = (idle * 1000.0) as i64;
+    let tick = Duration::from_secs_f64((idle / 4.0).clamp(0.01, 0.25));
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(tick) => {}
+                _ = stop.stopped() => return,
+            }
+            if is_idle(last_delivery.load(Ordering::Relaxed), now_ms(), idle_ms) {
+                stop.stop(StopReason::Idle);
+                return;
+            }
+        }
+    });
+}
+
+/// Whether a consumer whose last delivery was at `last_ms` (0: none yet) has been idle for `idle_ms` at `now_ms`.
+fn is_idle(last_ms: i64, now_ms: i64, idle_ms: i64) -> bool {
+    last_ms > 0 && now_ms - last_ms >= idle_ms
 }
 
 #[cfg(test)]
@@ -212,6 +252,14 @@ mod tests {
         let mut all = vec!["x"];
         all.extend_from_slice(v);
         Wrap::parse_from(all).a
+    }
+
+    #[test]
+    fn idle_only_after_the_first_delivery() {
+        assert!(!is_idle(0, 10_000, 1_000), "nothing received yet");
+        assert!(!is_idle(9_500, 10_000, 1_000));
+        assert!(is_idle(9_000, 10_000, 1_000));
+        assert!(args(&["--idle-timeout", "2.5"]).idle_timeout == Some(2.5));
     }
 
     #[test]

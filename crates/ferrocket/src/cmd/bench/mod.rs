@@ -11,6 +11,7 @@ mod stats;
 mod store;
 
 use std::ffi::OsString;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -49,8 +50,63 @@ pub fn rewrite_apache_flags(args: impl IntoIterator<Item = OsString>) -> Vec<OsS
         .collect()
 }
 
-/// Cancels `stop` on Ctrl-C / SIGTERM or after `duration` seconds.
-fn stop_on_signal_or_deadline(stop: CancellationToken, duration: Option<f64>) {
+/// Why a run ended, as written to the `--json` result (`stop_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// `-q` messages were sent or received.
+    Quantity,
+    /// `--duration` elapsed.
+    Duration,
+    /// Consumer `--idle-timeout`: no message arrived for that long after the first one.
+    Idle,
+    /// Ctrl-C or SIGTERM.
+    Signal,
+}
+
+impl StopReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::Quantity => "quantity",
+            StopReason::Duration => "duration",
+            StopReason::Idle => "idle",
+            StopReason::Signal => "signal",
+        }
+    }
+}
+
+/// A cancellation token that remembers the first reason it was cancelled for.
+#[derive(Clone, Default)]
+pub struct Stop {
+    token: CancellationToken,
+    reason: Arc<OnceLock<StopReason>>,
+}
+
+impl Stop {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stops the run; the first caller's reason wins.
+    pub fn stop(&self, reason: StopReason) {
+        let _ = self.reason.set(reason);
+        self.token.cancel();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    pub async fn stopped(&self) {
+        self.token.cancelled().await
+    }
+
+    pub fn reason(&self) -> Option<StopReason> {
+        self.reason.get().copied()
+    }
+}
+
+/// Stops the run on Ctrl-C / SIGTERM or after `duration` seconds.
+fn stop_on_signal_or_deadline(stop: Stop, duration: Option<f64>) {
     tokio::spawn(async move {
         let deadline = async {
             match duration {
@@ -71,13 +127,13 @@ fn stop_on_signal_or_deadline(stop: CancellationToken, duration: Option<f64>) {
             #[cfg(not(unix))]
             std::future::pending::<()>().await
         };
-        tokio::select! {
-            _ = deadline => {}
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term => {}
-            _ = stop.cancelled() => return,
-        }
-        stop.cancel();
+        let reason = tokio::select! {
+            _ = deadline => StopReason::Duration,
+            _ = tokio::signal::ctrl_c() => StopReason::Signal,
+            _ = term => StopReason::Signal,
+            _ = stop.stopped() => return,
+        };
+        stop.stop(reason);
     });
 }
 

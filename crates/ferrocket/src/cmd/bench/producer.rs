@@ -5,17 +5,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::report::{Reporter, Role, Summary};
+use super::stats::Stats;
+use super::{Stop, StopReason};
+use crate::cmd::admin::args::bool_value;
 use anyhow::bail;
 use bytes::Bytes;
 use clap::Args;
 use ferrocket_client::producer::ProducerConfig;
 use ferrocket_client::{ClientConfig, Message, Producer};
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
-
-use super::report::{Reporter, Role, Summary};
-use super::stats::Stats;
-use crate::cmd::admin::args::bool_value;
 
 #[derive(Args, Debug, Clone)]
 pub struct ProducerArgs {
@@ -102,13 +101,13 @@ struct Plan {
     next: AtomicU64,
     rate: Option<f64>,
     start: Instant,
-    stop: CancellationToken,
+    stop: Stop,
 }
 
 impl Plan {
     /// Claims the sequence numbers of the next send, or `None` when the quantity is used up or the run stopped.
     fn claim(&self) -> Option<(u64, u64)> {
-        if self.stop.is_cancelled() {
+        if self.stop.is_stopped() {
             return None;
         }
         let first = self.next.fetch_add(self.batch, Ordering::Relaxed);
@@ -255,7 +254,7 @@ pub async fn run(a: ProducerArgs) -> anyhow::Result<Summary> {
         .config(config)
         .build()?;
     producer.start().await?;
-    let stop = CancellationToken::new();
+    let stop = Stop::new();
     let plan = Arc::new(Plan {
         producer: producer.clone(),
         topic: a.topic.clone(),
@@ -314,8 +313,10 @@ pub async fn run(a: ProducerArgs) -> anyhow::Result<Summary> {
         }
         while workers.join_next().await.is_some() {}
     }
-    let summary = Summary::from_stats(Role::Producer, &stats);
-    stop.cancel();
+    let mut summary = Summary::from_stats(Role::Producer, &stats);
+    // Every sender ended without a stop: the quantity was used up.
+    stop.stop(StopReason::Quantity);
+    summary.stop_reason = stop.reason();
     reporter.stop().await;
     producer.shutdown().await;
     Ok(summary)
@@ -328,7 +329,7 @@ async fn wait_due(plan: &Plan, seq: u64) -> Option<Instant> {
         Some(due) => {
             tokio::select! {
                 _ = tokio::time::sleep_until(due.into()) => Some(due),
-                _ = plan.stop.cancelled() => None,
+                _ = plan.stop.stopped() => None,
             }
         }
         None => Some(Instant::now()),

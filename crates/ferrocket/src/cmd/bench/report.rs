@@ -12,6 +12,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::stats::{Percentiles, Stats};
+use super::StopReason;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -164,6 +165,8 @@ pub struct Summary {
     pub latency: Percentiles,
     /// Consumer: born-to-consume latency.
     pub born_latency: Option<Percentiles>,
+    /// Why the run ended (set by the caller once it knows).
+    pub stop_reason: Option<StopReason>,
 }
 
 impl Summary {
@@ -187,6 +190,7 @@ impl Summary {
             mbps: per_sec(bytes as f64 / 1_048_576.0),
             latency: p,
             born_latency: (role == Role::Consumer).then_some(b),
+            stop_reason: None,
         }
     }
 
@@ -200,6 +204,9 @@ impl Summary {
             "messages: {} ok, {} failed; measured {} in {:.2} s",
             self.messages, self.failures, self.measured_messages, self.seconds
         );
+        if let Some(r) = self.stop_reason {
+            println!("stopped by: {}", r.name());
+        }
         println!("TPS: {:.0} | MB/s: {:.2}", self.tps, self.mbps);
         let p = |name: &str, l: &Percentiles| {
             println!(
@@ -228,8 +235,13 @@ impl Summary {
             "mbps": self.mbps,
             "latency_ms": self.latency.to_json(),
         });
-        if let (Some(b), Some(o)) = (&self.born_latency, v.as_object_mut()) {
-            o.insert("born_latency_ms".into(), b.to_json());
+        if let Some(o) = v.as_object_mut() {
+            if let Some(b) = &self.born_latency {
+                o.insert("born_latency_ms".into(), b.to_json());
+            }
+            if let Some(r) = self.stop_reason {
+                o.insert("stop_reason".into(), r.name().into());
+            }
         }
         v
     }
