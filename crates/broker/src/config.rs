@@ -4,6 +4,8 @@
 use ferrocket_store::StoreConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::schedule::timer_config;
+
 /// Old key spellings Apache once used, mapped to today's.
 pub const KEY_ALIASES: &[(&str, &str)] = &[
     ("mapedFileSizeCommitLog", "mappedFileSizeCommitLog"),
@@ -99,6 +101,25 @@ pub struct BrokerConfig {
     pub slave_read_enable: bool,
     pub offset_check_in_slave: bool,
 
+    // Scheduled delivery (Apache keeps these in MessageStoreConfig; all apply without a restart).
+    /// Whether timer messages (`TIMER_DELIVER_MS` / `TIMER_DELAY_SEC` / `TIMER_DELAY_MS`) are accepted.
+    pub timer_wheel_enable: bool,
+    /// Longest accepted timer delay in seconds; a longer one is refused with MESSAGE_ILLEGAL.
+    pub timer_max_delay_sec: u64,
+    /// Ferrocket delivers a timer at its due time, never before (Apache rounds the due time down to this step and
+    /// so may deliver up to one step early). Here it is the lateness beyond which a delivery is logged and counted
+    /// as late. At least 1.
+    #[serde(deserialize_with = "at_least::<1, _>")]
+    pub timer_precision_ms: u64,
+    /// How often (ms) delay-level offsets and the timer progress are written to disk. At least 100.
+    #[serde(deserialize_with = "at_least::<100, _>")]
+    pub flush_delay_offset_interval: u64,
+    /// Ferrocket's own key: a timer due more than this (ms) after it was parked is parked again (a fresh copy) at
+    /// that point, so commit-log retention never removes a timer that is not yet due. Keep it well below
+    /// `fileReservedTime`. At least 1000.
+    #[serde(deserialize_with = "at_least::<1000, _>")]
+    pub timer_roll_interval_ms: u64,
+
     #[serde(flatten)]
     pub store: StoreConfig,
 }
@@ -166,9 +187,25 @@ impl Default for BrokerConfig {
             default_query_max_num: 32,
             slave_read_enable: false,
             offset_check_in_slave: false,
+            timer_wheel_enable: true,
+            timer_max_delay_sec: timer_config::DEFAULT_TIMER_MAX_DELAY_SEC,
+            timer_precision_ms: timer_config::DEFAULT_TIMER_PRECISION_MS,
+            flush_delay_offset_interval: timer_config::DEFAULT_FLUSH_DELAY_OFFSET_INTERVAL_MS,
+            timer_roll_interval_ms: timer_config::DEFAULT_TIMER_ROLL_INTERVAL_MS,
             store,
         }
     }
+}
+
+/// A number that must not be below `MIN`; the error names the bound (the caller's error names the key).
+fn at_least<'de, const MIN: u64, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = u64::deserialize(d)?;
+    if v < MIN {
+        return Err(serde::de::Error::custom(format!(
+            "must be at least {MIN}, got {v}"
+        )));
+    }
+    Ok(v)
 }
 
 fn cpus() -> usize {
@@ -261,5 +298,79 @@ mod tests {
                 .unwrap();
         c.normalize(false);
         assert_eq!(c.broker_id, 0);
+    }
+
+    fn apply(text: &str) -> Result<BrokerConfig, ferrocket_config::ConfigError> {
+        let props = ferrocket_config::parse_properties(text);
+        let (c, report) =
+            ferrocket_config::apply_properties(&BrokerConfig::default(), &props, KEY_ALIASES)?;
+        assert!(report.unknown_keys.is_empty(), "{:?}", report.unknown_keys);
+        Ok(c)
+    }
+
+    #[test]
+    fn timer_keys_have_apaches_defaults_and_are_listed() {
+        let c = BrokerConfig::default();
+        assert!(c.timer_wheel_enable);
+        assert_eq!(c.timer_max_delay_sec, 259_200);
+        assert_eq!(c.timer_precision_ms, 1_000);
+        assert_eq!(c.flush_delay_offset_interval, 10_000);
+        let listed = ferrocket_config::to_properties(&c).unwrap();
+        for (key, value) in [
+            ("timerWheelEnable", "true"),
+            ("timerMaxDelaySec", "259200"),
+            ("timerPrecisionMs", "1000"),
+            ("flushDelayOffsetInterval", "10000"),
+            ("timerRollIntervalMs", "86400000"),
+        ] {
+            assert!(
+                listed.iter().any(|(k, v)| k == key && v == value),
+                "{key}={value} missing"
+            );
+        }
+    }
+
+    #[test]
+    fn timer_keys_parse() {
+        let c = apply(
+            "timerMaxDelaySec=604800\ntimerPrecisionMs=100\ntimerWheelEnable=false\n\
+             flushDelayOffsetInterval=2000\ntimerRollIntervalMs=3600000\n",
+        )
+        .unwrap();
+        assert_eq!(c.timer_max_delay_sec, 604_800);
+        assert_eq!(c.timer_precision_ms, 100);
+        assert!(!c.timer_wheel_enable);
+        assert_eq!(c.flush_delay_offset_interval, 2_000);
+        assert_eq!(c.timer_roll_interval_ms, 3_600_000);
+        let t = timer_config::TimerConfig::from_broker_config(&c);
+        assert_eq!(t.timer_max_delay_sec, 604_800);
+        assert_eq!(t.timer_precision_ms, 100);
+        assert!(!t.timer_wheel_enable);
+        assert_eq!(t.flush_delay_offset_interval_ms, 2_000);
+        assert_eq!(t.timer_roll_interval_ms, 3_600_000);
+    }
+
+    #[test]
+    fn bad_timer_values_are_errors_naming_the_key() {
+        for (text, key, why) in [
+            ("timerPrecisionMs=0", "timerPrecisionMs", "at least 1"),
+            ("timerPrecisionMs=-5", "timerPrecisionMs", "non-negative"),
+            ("timerMaxDelaySec=-1", "timerMaxDelaySec", "non-negative"),
+            ("timerMaxDelaySec=7d", "timerMaxDelaySec", "non-negative"),
+            ("timerWheelEnable=yes", "timerWheelEnable", "boolean"),
+            (
+                "flushDelayOffsetInterval=0",
+                "flushDelayOffsetInterval",
+                "at least 100",
+            ),
+            (
+                "timerRollIntervalMs=10",
+                "timerRollIntervalMs",
+                "at least 1000",
+            ),
+        ] {
+            let err = apply(text).unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(why), "{text}: {err}");
+        }
     }
 }

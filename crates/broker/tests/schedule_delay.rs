@@ -181,3 +181,77 @@ async fn delay_offsets_persist_in_apache_shape_and_survive_restart() {
     assert!((3000..4500).contains(&waited), "after restart: {waited} ms");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_holding_a_delayed_message_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(fast_levels(dir.path())).await;
+    let conn = client(&server).await;
+    let plain = props(&[("TAGS", "a")]);
+    let cases: [(&str, String, &str); 4] = [
+        ("DELAY in message 2", props(&[("DELAY", "1")]), "message 2"),
+        (
+            "timer in message 2",
+            props(&[("TIMER_DELAY_SEC", "5")]),
+            "message 2",
+        ),
+        (
+            "future TIMER_DELIVER_MS in message 2",
+            props(&[("TIMER_DELIVER_MS", &(now_ms() + 60_000).to_string())]),
+            "message 2",
+        ),
+        (
+            "unparsable timer in message 2",
+            props(&[("TIMER_DELAY_MS", "soon")]),
+            "message 2",
+        ),
+    ];
+    for (what, delayed, names) in cases {
+        let items = [
+            (plain.clone(), &b"one"[..]),
+            (delayed, &b"two"[..]),
+            (plain.clone(), &b"three"[..]),
+        ];
+        let resp = send_batch(&conn, "BatchDelayT", 0, "", &items).await;
+        assert_eq!(resp.code, response_code::MESSAGE_ILLEGAL, "{what}");
+        let remark = resp.remark.unwrap_or_default();
+        assert!(
+            remark.contains("batch") && remark.contains(names),
+            "{what}: {remark}"
+        );
+    }
+    // The batch's own properties asking for a delay level: refused too.
+    let items = [(plain.clone(), &b"one"[..])];
+    let resp = send_batch(&conn, "BatchDelayT", 0, &props(&[("DELAY", "2")]), &items).await;
+    assert_eq!(resp.code, response_code::MESSAGE_ILLEGAL);
+    assert!(resp.remark.unwrap_or_default().contains("the batch itself"));
+
+    // Nothing of the refused batches was stored anywhere.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(stored(&server, "BatchDelayT", 0).is_empty());
+    for q in 0..3 {
+        assert!(stored(&server, SCHEDULE, q).is_empty(), "level {}", q + 1);
+    }
+    assert!(stored(&server, "rmq_sys_wheel_timer", 0).is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_without_deferral_is_stored_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(fast_levels(dir.path())).await;
+    let conn = client(&server).await;
+    // "DEL" in bodies and keys, DELAY=0 and a past due time: none of them defers the message.
+    let items = [
+        (props(&[("KEYS", "MODEL")]), &b"DELETE me"[..]),
+        (props(&[("DELAY", "0")]), &b"two"[..]),
+        (props(&[("TIMER_DELIVER_MS", "1000")]), &b"three"[..]),
+    ];
+    let resp = send_batch(&conn, "BatchPlainT", 1, "", &items).await;
+    assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
+    let got = collect(&conn, "BatchPlainT", 1, 3, Duration::from_secs(3)).await;
+    let bodies: Vec<&[u8]> = got.iter().map(|r| &r.msg.body[..]).collect();
+    assert_eq!(bodies, [&b"DELETE me"[..], b"two", b"three"]);
+    assert!(stored(&server, "rmq_sys_wheel_timer", 0).is_empty());
+    server.shutdown().await;
+}

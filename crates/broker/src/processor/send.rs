@@ -54,6 +54,14 @@ pub async fn send_message(
         ));
     }
     let queue_id = pick_queue(&topic, h.queue_id)?;
+    if batch {
+        // A batch is stored as sent, so none of its messages could be parked: refuse delayed ones outright.
+        crate::schedule::batch::refuse_deferred(
+            ctx,
+            h.properties.as_deref().unwrap_or(""),
+            &req.body,
+        )?;
+    }
 
     let max_wait = config
         .broker_fast_failure_enable

@@ -16,6 +16,7 @@
 
 pub mod admin;
 pub mod arrival;
+pub mod batch;
 pub mod delay_level;
 pub mod delay_offsets;
 pub mod deliver;
@@ -67,6 +68,7 @@ pub struct ScheduleStats {
     level_delivered: AtomicU64,
     timer_delivered: AtomicU64,
     timer_rolled: AtomicU64,
+    timer_late: AtomicU64,
     timer_ready: AtomicBool,
 }
 
@@ -91,6 +93,11 @@ impl ScheduleStats {
         self.timer_rolled.load(Ordering::Relaxed)
     }
 
+    /// Timer messages delivered more than `timerPrecisionMs` after their due time since start.
+    pub fn timer_late(&self) -> u64 {
+        self.timer_late.load(Ordering::Relaxed)
+    }
+
     /// Whether the timer index has been rebuilt after start (deliveries begin then).
     pub fn timer_ready(&self) -> bool {
         self.timer_ready.load(Ordering::Acquire)
@@ -110,6 +117,10 @@ impl ScheduleStats {
 
     fn count_timer_delivered(&self) {
         self.timer_delivered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_timer_late(&self) {
+        self.timer_late.fetch_add(1, Ordering::Relaxed);
     }
 
     fn count_timer_rolled(&self) {
@@ -180,7 +191,7 @@ pub fn redirect_for_delivery(
     }
     let svc = &ctx.schedule;
     let now = ctx.store.now_ms();
-    let timer = svc.settings.current(&ctx.config.load_full());
+    let timer = svc.settings.current(&ctx.config());
     let qid = meta.queue_id.to_string();
     match plan::plan(properties, now, svc.levels_ms.len(), &timer)? {
         Plan::AsIs => Ok(None),
@@ -263,7 +274,7 @@ pub async fn run(ctx: Arc<BrokerContext>) {
         let period = ctx
             .schedule
             .settings
-            .current(&ctx.config.load_full())
+            .current(&ctx.config())
             .flush_delay_offset_interval_ms;
         tokio::select! {
             _ = ctx.shutdown.cancelled() => break,

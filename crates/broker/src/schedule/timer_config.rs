@@ -1,12 +1,7 @@
-//! Settings of scheduled delivery that Apache keeps in its broker/store config (`timerMaxDelaySec`,
-//! `timerPrecisionMs`, `timerWheelEnable`, `flushDelayOffsetInterval`).
-//!
-//! [`BrokerConfig`] does not define these keys (yet), so they are looked up by their Apache name in the config's
-//! serialized form: once a field with that name exists there (or is set through a future config change), it is
-//! used; until then Apache's defaults apply. An in-process override ([`ScheduleSettings::set_override`]) wins over
-//! both, for embedders and tests.
-
-use std::sync::Arc;
+//! Settings of scheduled delivery, taken from the broker config keys `timerMaxDelaySec`, `timerPrecisionMs`,
+//! `timerWheelEnable`, `flushDelayOffsetInterval` (Apache's) and `timerRollIntervalMs` (Ferrocket's). They are read
+//! afresh from the current config, so UPDATE_BROKER_CONFIG changes them live. An in-process override
+//! ([`ScheduleSettings::set_override`]) wins, for embedders and tests.
 
 use parking_lot::Mutex;
 
@@ -26,8 +21,9 @@ pub const DEFAULT_TIMER_ROLL_INTERVAL_MS: u64 = 24 * 3600 * 1000;
 pub struct TimerConfig {
     /// Longest accepted timer delay; longer → MESSAGE_ILLEGAL.
     pub timer_max_delay_sec: u64,
-    /// Upper bound of the delivery lag the timer service promises (it wakes at the due time itself, so it is
-    /// normally far below this).
+    /// Delivery lateness beyond which a timer delivery is logged and counted as late
+    /// ([`super::ScheduleStats::timer_late`]). The service wakes at the due time itself, so lateness is normally
+    /// far below this; due times are never rounded (Apache rounds them down to this step, delivering early).
     pub timer_precision_ms: u64,
     /// Whether timer messages are accepted at all (Apache rejects them with MESSAGE_ILLEGAL when off).
     pub timer_wheel_enable: bool,
@@ -51,54 +47,25 @@ impl Default for TimerConfig {
     }
 }
 
-fn as_u64(v: &serde_json::Value) -> Option<u64> {
-    match v {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn as_bool(v: &serde_json::Value) -> Option<bool> {
-    match v {
-        serde_json::Value::Bool(b) => Some(*b),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 impl TimerConfig {
-    /// The keys found in `config` (by Apache name), defaults for the rest.
+    /// The broker config's timer keys. Out-of-range values (possible only when a config is built in code; parsed
+    /// ones are checked) are raised to the smallest workable value rather than trusted.
     pub fn from_broker_config(config: &BrokerConfig) -> Self {
-        let mut c = TimerConfig::default();
-        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(config) else {
-            return c;
-        };
-        if let Some(v) = map.get("timerMaxDelaySec").and_then(as_u64) {
-            c.timer_max_delay_sec = v;
+        TimerConfig {
+            timer_max_delay_sec: config.timer_max_delay_sec,
+            timer_precision_ms: config.timer_precision_ms.max(1),
+            timer_wheel_enable: config.timer_wheel_enable,
+            flush_delay_offset_interval_ms: config.flush_delay_offset_interval.max(100),
+            timer_roll_interval_ms: config.timer_roll_interval_ms.max(1),
         }
-        if let Some(v) = map.get("timerPrecisionMs").and_then(as_u64) {
-            c.timer_precision_ms = v.max(1);
-        }
-        if let Some(v) = map.get("timerWheelEnable").and_then(as_bool) {
-            c.timer_wheel_enable = v;
-        }
-        if let Some(v) = map.get("flushDelayOffsetInterval").and_then(as_u64) {
-            c.flush_delay_offset_interval_ms = v.max(100);
-        }
-        if let Some(v) = map.get("timerRollIntervalMs").and_then(as_u64) {
-            c.timer_roll_interval_ms = v.max(1);
-        }
-        c
     }
 }
 
-/// The effective [`TimerConfig`]: the override if set, else what the current broker config says (re-read only
-/// when the config object is swapped, e.g. by UPDATE_BROKER_CONFIG).
+/// The effective [`TimerConfig`]: the override if set, else what the current broker config says (which
+/// UPDATE_BROKER_CONFIG may swap at any time: every reader picks up the new values on its next look).
 #[derive(Default)]
 pub struct ScheduleSettings {
     override_: Mutex<Option<TimerConfig>>,
-    cached: Mutex<Option<(Arc<BrokerConfig>, TimerConfig)>>,
 }
 
 impl ScheduleSettings {
@@ -106,19 +73,10 @@ impl ScheduleSettings {
         *self.override_.lock() = config;
     }
 
-    pub fn current(&self, config: &Arc<BrokerConfig>) -> TimerConfig {
-        if let Some(c) = *self.override_.lock() {
-            return c;
-        }
-        let mut cached = self.cached.lock();
-        match &*cached {
-            // Holding the Arc keeps its address from being reused, so pointer equality is identity.
-            Some((seen, c)) if Arc::ptr_eq(seen, config) => *c,
-            _ => {
-                let c = TimerConfig::from_broker_config(config);
-                *cached = Some((config.clone(), c));
-                c
-            }
+    pub fn current(&self, config: &BrokerConfig) -> TimerConfig {
+        match *self.override_.lock() {
+            Some(c) => c,
+            None => TimerConfig::from_broker_config(config),
         }
     }
 }
@@ -132,34 +90,38 @@ mod tests {
         let c = TimerConfig::from_broker_config(&BrokerConfig::default());
         assert_eq!(c, TimerConfig::default());
         assert_eq!(c.timer_max_delay_sec, 3 * 24 * 3600);
+        assert_eq!(c.timer_precision_ms, 1000);
         assert!(c.timer_wheel_enable);
     }
 
     #[test]
-    fn override_wins_and_config_is_cached_per_object() {
+    fn override_wins_over_the_config() {
         let s = ScheduleSettings::default();
-        let a = Arc::new(BrokerConfig::default());
-        assert_eq!(
-            s.current(&a).timer_max_delay_sec,
-            DEFAULT_TIMER_MAX_DELAY_SEC
-        );
+        let mut config = BrokerConfig::default();
+        assert_eq!(s.current(&config), TimerConfig::default());
+        config.timer_max_delay_sec = 8 * 24 * 3600;
+        assert_eq!(s.current(&config).timer_max_delay_sec, 8 * 24 * 3600);
         let week = TimerConfig {
             timer_max_delay_sec: 7 * 24 * 3600,
             ..TimerConfig::default()
         };
         s.set_override(Some(week));
-        assert_eq!(s.current(&a), week);
+        assert_eq!(s.current(&config), week);
         s.set_override(None);
-        let b = Arc::new(BrokerConfig::default());
-        assert_eq!(s.current(&b), TimerConfig::default());
+        assert_eq!(s.current(&config).timer_max_delay_sec, 8 * 24 * 3600);
     }
 
     #[test]
-    fn values_may_be_numbers_or_text() {
-        assert_eq!(as_u64(&serde_json::json!(5)), Some(5));
-        assert_eq!(as_u64(&serde_json::json!(" 7 ")), Some(7));
-        assert_eq!(as_u64(&serde_json::json!(-1)), None);
-        assert_eq!(as_bool(&serde_json::json!("false")), Some(false));
-        assert_eq!(as_bool(&serde_json::json!(true)), Some(true));
+    fn values_built_in_code_are_made_workable() {
+        let config = BrokerConfig {
+            timer_precision_ms: 0,
+            flush_delay_offset_interval: 0,
+            timer_roll_interval_ms: 0,
+            ..BrokerConfig::default()
+        };
+        let c = TimerConfig::from_broker_config(&config);
+        assert_eq!(c.timer_precision_ms, 1);
+        assert_eq!(c.flush_delay_offset_interval_ms, 100);
+        assert_eq!(c.timer_roll_interval_ms, 1);
     }
 }

@@ -98,7 +98,8 @@ async fn ingest_available(ctx: &BrokerContext, index: &mut TimerIndex) -> usize 
 
 /// What handling one woken entry did.
 enum Handled {
-    Delivered,
+    /// Delivered; how late (ms past its due time).
+    Delivered(i64),
     Reparked,
     Dropped,
     /// The store refused; the entry is back in the index.
@@ -145,7 +146,7 @@ fn handle(ctx: &BrokerContext, index: &mut TimerIndex, now: i64) -> Option<Handl
             Some(if rolling {
                 Handled::Reparked
             } else {
-                Handled::Delivered
+                Handled::Delivered(now - due)
             })
         }
         Err(DeliverError::Retry(why)) => {
@@ -165,20 +166,46 @@ fn handle(ctx: &BrokerContext, index: &mut TimerIndex, now: i64) -> Option<Handl
 fn handle_due(ctx: &BrokerContext, index: &mut TimerIndex) -> bool {
     let now = ctx.store.now_ms();
     let stats = &ctx.schedule.stats;
+    let precision = ctx
+        .schedule
+        .settings
+        .current(&ctx.config())
+        .timer_precision_ms;
+    // One log line per batch: after downtime every overdue timer is late, and a line each would flood the log.
+    let (mut late, mut late_count) = (0i64, 0u64);
+    let mut refused = false;
     for _ in 0..HANDLE_BATCH {
         match handle(ctx, index, now) {
             None => break,
-            Some(Handled::Delivered) => stats.count_timer_delivered(),
+            Some(Handled::Delivered(late_ms)) => {
+                stats.count_timer_delivered();
+                if late_ms > precision.min(i64::MAX as u64) as i64 {
+                    stats.count_timer_late();
+                    late = late.max(late_ms);
+                    late_count += 1;
+                }
+            }
             Some(Handled::Reparked) => {
                 stats.count_timer_rolled();
                 // The copy may be due soon: watch the queue for it.
                 ctx.schedule.timer_arrival().announce(now);
             }
             Some(Handled::Dropped) => {}
-            Some(Handled::Refused) => return true,
+            Some(Handled::Refused) => {
+                refused = true;
+                break;
+            }
         }
     }
-    false
+    if late_count > 0 {
+        tracing::warn!(
+            count = late_count,
+            max_late_ms = late,
+            timer_precision_ms = precision,
+            "timer messages delivered later than timerPrecisionMs after their due time"
+        );
+    }
+    refused
 }
 
 async fn persist(ctx: &BrokerContext, path: &Path, cp: TimerCheckpoint) -> bool {
@@ -195,7 +222,7 @@ async fn persist(ctx: &BrokerContext, path: &Path, cp: TimerCheckpoint) -> bool 
 }
 
 fn roll_interval(ctx: &BrokerContext) -> i64 {
-    let c = ctx.schedule.settings.current(&ctx.config.load_full());
+    let c = ctx.schedule.settings.current(&ctx.config());
     c.timer_roll_interval_ms.min(i64::MAX as u64) as i64
 }
 
@@ -252,7 +279,7 @@ pub async fn run(ctx: Arc<BrokerContext>, path: Option<PathBuf>) {
         svc.stats.set_pending(index.len());
         let period = svc
             .settings
-            .current(&ctx.config.load_full())
+            .current(&ctx.config())
             .flush_delay_offset_interval_ms;
         if last_save.elapsed() >= Duration::from_millis(period) {
             if let Some(p) = &path {

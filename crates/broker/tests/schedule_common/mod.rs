@@ -100,6 +100,45 @@ pub async fn send(
     conn.invoke(req, T).await.expect("send answered")
 }
 
+/// SEND_BATCH_MESSAGE of `items` (properties text, body) to (topic, queue); `batch_properties` are the batch's own.
+pub async fn send_batch(
+    conn: &Connection,
+    topic: &str,
+    queue_id: i32,
+    batch_properties: &str,
+    items: &[(String, &[u8])],
+) -> RemotingCommand {
+    let items: Vec<ferrocket_protocol::message::BatchItem> = items
+        .iter()
+        .map(|(p, b)| {
+            ferrocket_protocol::message::BatchItem::new(0, Bytes::copy_from_slice(b), p.clone())
+        })
+        .collect();
+    let body = ferrocket_protocol::message::encode_batch(&items).expect("batch body");
+    let h = SendMessageRequestHeader {
+        producer_group: "PG".into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: now_ms(),
+        flag: 0,
+        properties: Some(batch_properties.into()),
+        reconsume_times: Some(0),
+        unit_mode: Some(false),
+        max_reconsume_times: None,
+        batch: Some(true),
+        broker_name: None,
+    };
+    let req = RemotingCommand::request_with_header(
+        rc::SEND_BATCH_MESSAGE,
+        &SendMessageRequestHeaderV2::from(h),
+    )
+    .with_body(body);
+    conn.invoke(req, T).await.expect("batch send answered")
+}
+
 /// Sends and expects SUCCESS.
 pub async fn send_ok(
     conn: &Connection,
