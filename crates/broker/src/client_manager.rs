@@ -200,6 +200,20 @@ impl ClientManager {
         v
     }
 
+    /// Consumer groups with live members whose subscriptions include `topic` (QUERY_TOPIC_CONSUME_BY_WHO).
+    pub fn groups_subscribed_to(&self, topic: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .inner
+            .read()
+            .consumers
+            .values()
+            .filter(|g| g.subscriptions.contains_key(topic))
+            .map(|g| g.group.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// Client ids of a consumer group's live members (sorted); empty when none.
     pub fn consumer_ids(&self, group: &str) -> Vec<String> {
         self.inner

@@ -11,8 +11,8 @@ use futures::FutureExt;
 
 use crate::flow_control::Family;
 use crate::processor::{
-    admin_broker, admin_group, admin_topic, client_manage, consumer_manage, end_transaction, lock,
-    pull, query, reset_offset, send, send_back, Failure, Outcome,
+    admin_broker, admin_group, admin_topic, client_manage, consumer_manage, consumer_relay,
+    end_transaction, lock, pull, query, reset_offset, send, send_back, Failure, Outcome,
 };
 use crate::BrokerContext;
 
@@ -147,6 +147,13 @@ async fn dispatch(
         rc::DELETE_TOPIC_IN_BROKER => admin_topic::delete_topic(ctx, conn, req).await,
         rc::GET_ALL_TOPIC_CONFIG => admin_topic::all_topic_config(ctx, conn, req).await,
         rc::GET_TOPIC_STATS_INFO => admin_topic::topic_stats(ctx, conn, req).await,
+        rc::QUERY_TOPIC_CONSUME_BY_WHO => admin_topic::topic_consumed_by(ctx, conn, req).await,
+        rc::GET_CONSUMER_RUNNING_INFO => {
+            consumer_relay::consumer_running_info(ctx, conn, req).await
+        }
+        rc::CONSUME_MESSAGE_DIRECTLY => {
+            consumer_relay::consume_message_directly(ctx, conn, req).await
+        }
         rc::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP => admin_group::create_group(ctx, conn, req).await,
         rc::DELETE_SUBSCRIPTIONGROUP => admin_group::delete_group(ctx, conn, req).await,
         rc::GET_ALL_SUBSCRIPTIONGROUP_CONFIG => admin_group::all_group_config(ctx, conn, req).await,

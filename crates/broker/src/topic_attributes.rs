@@ -77,22 +77,33 @@ fn parse(edit: &str) -> Result<Vec<Edit>, String> {
 
 /// The attributes after applying `edit` to `current`. `creating` is true when the topic does not exist yet: then
 /// only `+` edits are allowed and unchangeable attributes may be set.
+///
+/// Checks run in Apache's order: first the edit's shape (format, duplicates, `-` while creating, `-` of a key the
+/// topic does not have — even an unknown key), then each key against the known attributes.
 pub fn alter(
     creating: bool,
     current: &BTreeMap<String, String>,
     edit: &str,
 ) -> Result<BTreeMap<String, String>, String> {
+    let edits = parse(edit)?;
+    for (key, value) in &edits {
+        if value.is_none() {
+            if creating {
+                return Err(format!(
+                    "only add attribute is supported while creating topic. key: {key}"
+                ));
+            }
+            if !current.contains_key(key) {
+                return Err(format!("attempt to delete a nonexistent key: {key}"));
+            }
+        }
+    }
     let mut result = current.clone();
-    for (key, value) in parse(edit)? {
+    for (key, value) in edits {
         let attr = ATTRIBUTES
             .iter()
             .find(|a| a.name == key)
             .ok_or_else(|| format!("unsupported key: {key}"))?;
-        if creating && value.is_none() {
-            return Err(format!(
-                "only add attribute is supported while creating topic. key: {key}"
-            ));
-        }
         if !creating && !attr.changeable {
             return Err(format!(
                 "attempt to update an unchangeable attribute. key: {key}"
@@ -110,9 +121,7 @@ pub fn alter(
                 result.insert(key, v);
             }
             None => {
-                if result.remove(&key).is_none() {
-                    return Err(format!("attempt to delete a nonexistent key: {key}"));
-                }
+                result.remove(&key);
             }
         }
     }
@@ -138,7 +147,21 @@ mod tests {
         assert_eq!(b["message.type"], "NORMAL");
         let c = alter(false, &b, "-message.type").unwrap();
         assert!(!c.contains_key("message.type"));
-        assert!(alter(false, &c, "-message.type").is_err(), "absent");
+        assert_eq!(
+            alter(false, &c, "-message.type").unwrap_err(),
+            "attempt to delete a nonexistent key: message.type"
+        );
+        // Deleting a key that is not set is reported as such even when the key is unknown (Apache's order).
+        assert_eq!(
+            alter(false, &c, "-nope").unwrap_err(),
+            "attempt to delete a nonexistent key: nope"
+        );
+        assert!(alter(false, &a, "-queue.type").is_err(), "unchangeable");
+        // A failed edit changes nothing, even when an earlier item was fine.
+        assert!(alter(false, &b, "+message.type=FIFO,-reserve.time").is_err());
+        let d = alter(false, &b, "+reserve.time=5,-message.type").unwrap();
+        assert_eq!(d.get("reserve.time").map(String::as_str), Some("5"));
+        assert!(!d.contains_key("message.type"));
         assert!(alter(true, &none, "+nope=1").is_err());
         assert!(alter(true, &none, "+message.type=WEIRD").is_err());
         assert!(alter(true, &none, "message.type=FIFO").is_err());

@@ -12,6 +12,7 @@ pub mod body;
 pub mod codec;
 pub mod codes;
 pub mod command;
+pub mod consume_by_who;
 pub mod error;
 pub mod header;
 pub mod json;

@@ -1,5 +1,5 @@
-//! UPDATE_AND_CREATE_TOPIC, DELETE_TOPIC_IN_BROKER, GET_ALL_TOPIC_CONFIG, GET_TOPIC_STATS_INFO
-//! (remoting-protocol.md §7.8, §8.2, §8.4).
+//! UPDATE_AND_CREATE_TOPIC, DELETE_TOPIC_IN_BROKER, GET_ALL_TOPIC_CONFIG, GET_TOPIC_STATS_INFO,
+//! QUERY_TOPIC_CONSUME_BY_WHO (remoting-protocol.md §7.8, §8.2, §8.4).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use ferrocket_protocol::body::{
 };
 use ferrocket_protocol::codes::response_code;
 use ferrocket_protocol::command::RemotingCommand;
+use ferrocket_protocol::consume_by_who::{GroupList, QueryTopicConsumeByWhoRequestHeader};
 use ferrocket_protocol::header::{
     CreateTopicRequestHeader, DeleteTopicRequestHeader, GetAllTopicConfigRequestHeader,
     GetAllTopicConfigResponseHeader, GetTopicStatsInfoRequestHeader,
@@ -206,4 +207,20 @@ pub async fn topic_stats(
         );
     }
     reply(success(req).with_body(table.encode()))
+}
+
+/// QUERY_TOPIC_CONSUME_BY_WHO: the groups consuming `topic` here — online groups subscribed to it plus groups
+/// with committed offsets on it (as Apache does). An unknown topic gives an empty list, not an error.
+pub async fn topic_consumed_by(
+    ctx: &Arc<BrokerContext>,
+    _conn: &Arc<Connection>,
+    req: &RemotingCommand,
+) -> Outcome {
+    let h: QueryTopicConsumeByWhoRequestHeader = header(req)?;
+    let mut body = GroupList::default();
+    body.group_list
+        .extend(ctx.clients.groups_subscribed_to(&h.topic));
+    body.group_list
+        .extend(ctx.offsets.groups_of_topic(&h.topic));
+    reply(success(req).with_body(body.encode()))
 }

@@ -6,6 +6,7 @@ pub mod admin_group;
 pub mod admin_topic;
 pub mod client_manage;
 pub mod consumer_manage;
+pub mod consumer_relay;
 pub mod end_transaction;
 pub mod lock;
 pub mod pull;
