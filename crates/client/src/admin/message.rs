@@ -1,5 +1,9 @@
-//! Message lookups (remoting-protocol.md §7.4, §13): by server id, by client id (UNIQ_KEY), by key.
+//! Message lookups (remoting-protocol.md §7.4, §13): by server id, by client id (UNIQ_KEY), by key; and
+//! CONSUME_MESSAGE_DIRECTLY (§16.3), which hands one stored message to one consumer.
 
+use ferrocket_protocol::body::ConsumeMessageDirectlyResult;
+use ferrocket_protocol::codes::request_code;
+use ferrocket_protocol::header::ConsumeMessageDirectlyResultRequestHeader;
 use ferrocket_protocol::message::MessageExt;
 
 use super::Admin;
@@ -79,5 +83,42 @@ impl Admin {
             .into_iter()
             .next()
             .ok_or_else(|| ClientError::InvalidMessage(format!("no message {id} in topic {topic}")))
+    }
+
+    /// CONSUME_MESSAGE_DIRECTLY: finds the message (`msg_id` is an offsetMsgId or a UNIQ_KEY, as for
+    /// [`Admin::query_message_by_id`]) and asks the broker that stores it to hand it to the consumer `client_id` of
+    /// `group`, which runs its listener on it (no offset commit, no retry) and reports the outcome. Fails when the
+    /// consumer is not connected to that broker or cannot consume directly (not a push consumer).
+    pub async fn consume_message_directly(
+        &self,
+        group: &str,
+        client_id: &str,
+        topic: &str,
+        msg_id: &str,
+    ) -> Result<ConsumeMessageDirectlyResult> {
+        let msg = self.query_message_by_id(topic, msg_id).await?;
+        let addr = msg.store_host.to_string();
+        let header = ConsumeMessageDirectlyResultRequestHeader {
+            consumer_group: group.to_owned(),
+            client_id: Some(client_id.to_owned()),
+            msg_id: Some(msg.offset_msg_id()),
+            topic: Some(topic.to_owned()),
+            broker_name: None,
+            topic_sys_flag: None,
+            group_sys_flag: None,
+        };
+        let req = self
+            .instance
+            .request_with(request_code::CONSUME_MESSAGE_DIRECTLY, &header);
+        // The broker waits up to 10 s for the consumer's listener.
+        let timeout = self.timeout().max(std::time::Duration::from_secs(12));
+        let resp = self.instance.invoke_ok(&addr, req, timeout).await?;
+        if resp.body.is_empty() {
+            return Err(ClientError::bad_response(
+                &addr,
+                "consume-directly result without a body",
+            ));
+        }
+        Ok(ConsumeMessageDirectlyResult::decode(&resp.body)?)
     }
 }

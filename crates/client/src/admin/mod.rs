@@ -25,9 +25,10 @@ use std::sync::Arc;
 
 pub use crate::api::offset::BoundaryType;
 pub use ferrocket_protocol::body::{
-    BrokerData, ClusterInfo, ConsumeStats, ConsumerConnection, ConsumerRunningInfo, OffsetWrapper,
-    QueueData, SubscriptionGroupConfig, SubscriptionGroupWrapper, TopicConfig,
-    TopicConfigAndMappingSerializeWrapper, TopicOffset, TopicRouteData, TopicStatsTable,
+    BrokerData, CMResult, ClusterInfo, ConsumeMessageDirectlyResult, ConsumeStats,
+    ConsumerConnection, ConsumerRunningInfo, OffsetWrapper, QueueData, SubscriptionGroupConfig,
+    SubscriptionGroupWrapper, TopicConfig, TopicConfigAndMappingSerializeWrapper, TopicOffset,
+    TopicRouteData, TopicStatsTable,
 };
 
 use crate::config::ClientConfig;

@@ -1,9 +1,12 @@
-//! Topic administration (remoting-protocol.md §7.8): create, delete, stats, configs.
+//! Topic administration (remoting-protocol.md §7.8): create, delete, stats, configs, consuming groups.
+
+use std::collections::BTreeSet;
 
 use ferrocket_protocol::body::{
     TopicConfig, TopicConfigAndMappingSerializeWrapper, TopicStatsTable,
 };
 use ferrocket_protocol::codes::request_code;
+use ferrocket_protocol::consume_by_who::{GroupList, QueryTopicConsumeByWhoRequestHeader};
 use ferrocket_protocol::header::{
     CreateTopicRequestHeader, DeleteTopicFromNamesrvRequestHeader, DeleteTopicRequestHeader,
     GetTopicStatsInfoRequestHeader,
@@ -13,24 +16,33 @@ use super::{Admin, Target};
 use crate::error::Result;
 use crate::message::validate_topic;
 
-/// The `attributes` ext of UPDATE_AND_CREATE_TOPIC: `+k=v,+k2=v2`.
-fn attributes_ext(config: &TopicConfig) -> Option<String> {
-    if config.attributes.is_empty() {
-        return None;
-    }
-    Some(
-        config
-            .attributes
-            .iter()
-            .map(|(k, v)| format!("+{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(","),
-    )
+/// The `attributes` ext of UPDATE_AND_CREATE_TOPIC: `+k=v,+k2=v2` for the config's attributes, then `-k3` for each
+/// attribute to remove.
+fn attributes_ext(config: &TopicConfig, remove: &[String]) -> Option<String> {
+    let edits: Vec<String> = config
+        .attributes
+        .iter()
+        .map(|(k, v)| format!("+{k}={v}"))
+        .chain(remove.iter().map(|k| format!("-{k}")))
+        .collect();
+    (!edits.is_empty()).then(|| edits.join(","))
 }
 
 impl Admin {
     /// UPDATE_AND_CREATE_TOPIC on one broker or every master of a cluster.
     pub async fn create_topic(&self, target: &Target, config: &TopicConfig) -> Result<()> {
+        self.update_topic(target, config, &[]).await
+    }
+
+    /// UPDATE_AND_CREATE_TOPIC that also removes the named attributes of an existing topic (`-key` edits; the
+    /// config's attributes are `+key=value` edits). The broker refuses removals while creating a topic and the
+    /// removal of an attribute the topic does not have.
+    pub async fn update_topic(
+        &self,
+        target: &Target,
+        config: &TopicConfig,
+        remove_attributes: &[String],
+    ) -> Result<()> {
         validate_topic(&config.topic_name)?;
         let header = CreateTopicRequestHeader {
             topic: config.topic_name.clone(),
@@ -41,7 +53,7 @@ impl Admin {
             topic_filter_type: config.topic_filter_type.as_str().into(),
             topic_sys_flag: Some(config.topic_sys_flag),
             order: config.order,
-            attributes: attributes_ext(config),
+            attributes: attributes_ext(config, remove_attributes),
             force: None,
         };
         for addr in self.target_addrs(target).await? {
@@ -95,6 +107,33 @@ impl Admin {
         Ok(all)
     }
 
+    /// QUERY_TOPIC_CONSUME_BY_WHO at every broker of the topic's route, merged: the groups subscribed to the topic
+    /// online or holding offsets on it. Brokers that cannot be asked are skipped while another one answers.
+    pub async fn topic_consumed_by(&self, topic: &str) -> Result<BTreeSet<String>> {
+        let header = QueryTopicConsumeByWhoRequestHeader {
+            topic: topic.to_owned(),
+        };
+        let mut groups = BTreeSet::new();
+        let mut answered = false;
+        let mut last_err = None;
+        for (_, addr) in self.topic_masters(topic).await? {
+            let req = self
+                .instance
+                .request_with(request_code::QUERY_TOPIC_CONSUME_BY_WHO, &header);
+            match self.instance.invoke_ok(&addr, req, self.timeout()).await {
+                Ok(resp) => {
+                    groups.extend(GroupList::decode(&resp.body)?.group_list);
+                    answered = true;
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        match last_err {
+            Some(e) if !answered => Err(e),
+            _ => Ok(groups),
+        }
+    }
+
     /// GET_ALL_TOPIC_CONFIG at one broker.
     pub async fn all_topic_config(
         &self,
@@ -116,12 +155,17 @@ mod tests {
     #[test]
     fn attribute_edit_syntax() {
         let mut t = TopicConfig::new("T");
-        assert_eq!(attributes_ext(&t), None);
+        assert_eq!(attributes_ext(&t, &[]), None);
+        assert_eq!(attributes_ext(&t, &["c".into()]).as_deref(), Some("-c"));
         t.attributes.insert("message.type".into(), "FIFO".into());
         t.attributes.insert("a".into(), "b".into());
         assert_eq!(
-            attributes_ext(&t).as_deref(),
+            attributes_ext(&t, &[]).as_deref(),
             Some("+a=b,+message.type=FIFO")
+        );
+        assert_eq!(
+            attributes_ext(&t, &["c".into(), "d".into()]).as_deref(),
+            Some("+a=b,+message.type=FIFO,-c,-d")
         );
     }
 }
