@@ -64,6 +64,51 @@ fn cluster_topic_and_broker_commands() {
         r.stdout
     );
     create_topic(&ns, "AdmT", 3);
+
+    // Attribute edits: + sets, - removes (only what the topic has, and not while creating it).
+    let attr = |topic: &str, edit: &str| {
+        admin(
+            &ns,
+            "updateTopic",
+            &["-b", &broker, "-t", topic, "-r", "3", "-w", "3", "-a", edit],
+        )
+    };
+    let r = attr("AdmT", "+message.type=FIFO,+reserve.time=60").expect_ok("updateTopic -a +");
+    assert!(
+        r.stdout
+            .contains("attributes={+message.type=FIFO, +reserve.time=60}"),
+        "{}",
+        r.stdout
+    );
+    let r = attr("AdmT", "+message.type=NORMAL,-reserve.time").expect_ok("updateTopic -a +,-");
+    assert!(
+        r.stdout
+            .contains("attributes={+message.type=NORMAL, -reserve.time=}"),
+        "{}",
+        r.stdout
+    );
+    let r = attr("AdmT", "-reserve.time");
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("attempt to delete a nonexistent key: reserve.time"),
+        "{}",
+        r.stderr
+    );
+    attr("AdmT", "-message.type").expect_ok("updateTopic -a -message.type");
+    let r = attr("AdmT", "-message.type");
+    assert_eq!(r.code, Some(1), "removed for good: {}", r.stdout);
+    let r = attr("AdmNew", "-message.type");
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("only add attribute is supported while creating topic"),
+        "{}",
+        r.stderr
+    );
+    let r = attr("AdmT", "message.type");
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    assert!(r.stderr.contains("must start with +"), "{}", r.stderr);
     let list = admin(&ns, "topicList", &[]).expect_ok("topicList");
     assert!(list.stdout.lines().any(|l| l == "AdmT"), "{}", list.stdout);
     // NAMESRV_ADDR stands in for -n.
@@ -122,7 +167,13 @@ fn cluster_topic_and_broker_commands() {
         )
         .expect_ok("sendMessage");
     }
-    let status = admin(&ns, "topicStatus", &["-t", "AdmT"]).expect_ok("topicStatus");
+    // The consume queue is written just after the commit log (asynchronously, as in Apache): wait for it.
+    let status = eventually(Duration::from_secs(5), || {
+        let r = admin(&ns, "topicStatus", &["-t", "AdmT"]);
+        (r.ok() && r.rows().get(2).and_then(|q| q.get(3)).map(String::as_str) == Some("2"))
+            .then_some(r)
+    })
+    .unwrap_or_else(|| admin(&ns, "topicStatus", &["-t", "AdmT"]).expect_ok("topicStatus"));
     let rows = status.rows();
     assert_eq!(
         rows[0],

@@ -2,7 +2,9 @@
 
 use anyhow::{anyhow, bail};
 use clap::Args;
+use ferrocket_client::admin::ConsumeMessageDirectlyResult;
 use ferrocket_client::{Message, MessageExt, MessageQueue, Producer};
+use ferrocket_protocol::body::ConsumeType;
 use serde_json::json;
 
 use super::args::bool_value;
@@ -30,7 +32,7 @@ pub struct QueryMsgByIdArgs {
     /// Message id: the offsetMsgId or the producer's msgId; several separated by commas.
     #[arg(short = 'i', long = "msgId")]
     msg_id: String,
-    /// With -d: push the message to this group's client.
+    /// With -d: hand the message to this group's client, which consumes it with its listener.
     #[arg(short = 'g', long = "consumerGroup")]
     consumer_group: Option<String>,
     /// With -g: the consumer's client id.
@@ -95,8 +97,8 @@ pub async fn query_msg_by_id(ctx: &Ctx, a: QueryMsgByIdArgs) -> anyhow::Result<(
     if ids.is_empty() {
         bail!("-i: no message id given");
     }
-    if a.consumer_group.is_some() && a.client_id.is_some() {
-        bail!("pushing a message to one consumer (-g with -d) is not supported yet");
+    if let (Some(group), Some(client_id)) = (&a.consumer_group, &a.client_id) {
+        return push_to_consumer(ctx, topic, &ids, group.trim(), client_id.trim()).await;
     }
     let print_body = check_charset(&a.body_format)?;
     let mut found = Vec::new();
@@ -152,6 +154,64 @@ pub async fn query_msg_by_id(ctx: &Ctx, a: QueryMsgByIdArgs) -> anyhow::Result<(
         for m in &found {
             print_detail(m, print_body);
         }
+    }
+    Ok(())
+}
+
+/// Java's `ConsumeMessageDirectlyResult.toString()`.
+fn direct_result_line(r: &ConsumeMessageDirectlyResult) -> String {
+    let result = r
+        .consume_result
+        .and_then(|c| serde_json::to_value(c).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "null".to_owned());
+    format!(
+        "ConsumeMessageDirectlyResult [order={}, autoCommit={}, consumeResult={result}, remark={}, spentTimeMills={}]",
+        r.order,
+        r.auto_commit,
+        r.remark.as_deref().unwrap_or("null"),
+        r.spent_time_mills
+    )
+}
+
+/// `queryMsgById -g G -d clientId`: hands each message to one push consumer of the group, which consumes it with
+/// its listener and reports how that went (GET_CONSUMER_RUNNING_INFO first, as Apache's tool does, to check that
+/// the client is a push consumer).
+async fn push_to_consumer(
+    ctx: &Ctx,
+    topic: &str,
+    ids: &[&str],
+    group: &str,
+    client_id: &str,
+) -> anyhow::Result<()> {
+    let info = ctx
+        .admin
+        .consumer_running_info(group, client_id, false)
+        .await
+        .map_err(|e| anyhow!("consumer {client_id} of group {group}: {}", ctx.explain(e)))?;
+    if info.consume_type() != Some(ConsumeType::ConsumePassively) {
+        bail!("this {client_id} client is not push consumer ,not support direct push");
+    }
+    let mut results = Vec::new();
+    for id in ids {
+        let r = ctx
+            .admin
+            .consume_message_directly(group, client_id, topic, id)
+            .await
+            .map_err(|e| match e {
+                ferrocket_client::ClientError::InvalidMessage(_) => {
+                    anyhow!("message {id} not found in topic {topic}")
+                }
+                e => anyhow!("pushing message {id} to {client_id}: {}", ctx.explain(e)),
+            })?;
+        if ctx.json {
+            results.push(json!({"msgId": id, "clientId": client_id, "result": r}));
+        } else {
+            println!("{}", direct_result_line(&r));
+        }
+    }
+    if ctx.json {
+        ctx.print_json(&json!(results));
     }
     Ok(())
 }
@@ -304,4 +364,29 @@ pub async fn query_msg_by_offset(ctx: &Ctx, a: QueryMsgByOffsetArgs) -> anyhow::
         print_detail(&msg, print_body);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrocket_client::admin::CMResult;
+
+    #[test]
+    fn direct_result_as_java_prints_it() {
+        let mut r = ConsumeMessageDirectlyResult {
+            consume_result: Some(CMResult::Success),
+            spent_time_mills: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            direct_result_line(&r),
+            "ConsumeMessageDirectlyResult [order=false, autoCommit=true, consumeResult=CR_SUCCESS, remark=null, \
+             spentTimeMills=3]"
+        );
+        r.consume_result = None;
+        r.remark = Some("boom".into());
+        r.order = true;
+        assert!(direct_result_line(&r)
+            .starts_with("ConsumeMessageDirectlyResult [order=true, autoCommit=true, consumeResult=null, remark=boom"));
+    }
 }

@@ -1,5 +1,4 @@
-//! Requests the client crate's public API does not offer (yet): a one-queue pull at an exact offset and
-//! QUERY_TOPIC_CONSUME_BY_WHO. Sent over plain remoting connections, with the same language and version the
+//! Requests the client crate's public API does not offer (yet): a one-queue pull at an exact offset. Sent over plain remoting connections, with the same language and version the
 //! client sends. See /work/briefs/requests-tools-to-client.md.
 
 use std::collections::HashMap;
@@ -145,34 +144,6 @@ impl RawPool {
                 resp.remark.unwrap_or_default()
             )),
         }
-    }
-
-    /// QUERY_TOPIC_CONSUME_BY_WHO: the groups with offsets on `topic` at one broker. Empty when the broker does not
-    /// support the request.
-    pub async fn groups_of_topic(
-        &self,
-        addr: &str,
-        topic: &str,
-        timeout: Duration,
-    ) -> anyhow::Result<Vec<String>> {
-        let req = RemotingCommand::new_request(request_code::QUERY_TOPIC_CONSUME_BY_WHO)
-            .with_ext("topic", topic);
-        let resp = self.invoke(addr, req, timeout).await?;
-        if resp.code != response_code::SUCCESS {
-            return Ok(Vec::new());
-        }
-        let v: serde_json::Value = serde_json::from_slice(&resp.body).unwrap_or_default();
-        let mut groups: Vec<String> = v
-            .get("groupList")
-            .and_then(|g| g.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        groups.sort();
-        Ok(groups)
     }
 }
 

@@ -44,8 +44,8 @@ pub struct UpdateTopicArgs {
     /// Has unit subscriptions (true|false).
     #[arg(short = 's', long = "hasUnitSub", value_parser = bool_value)]
     has_unit_sub: Option<bool>,
-    /// Attributes: `+key=value,+key2=value2`.
-    #[arg(short = 'a', long = "attributes")]
+    /// Attribute edits: `+key=value` sets, `-key` removes (only on an existing topic), e.g. `+a=b,-c`.
+    #[arg(short = 'a', long = "attributes", allow_hyphen_values = true)]
     attributes: Option<String>,
 }
 
@@ -81,7 +81,16 @@ pub fn java_double(v: f64) -> String {
     }
 }
 
-fn topic_config_line(t: &TopicConfig) -> String {
+/// The `-a` edits as Apache's tool holds (and prints) them: `+key` → value, `-key` → empty.
+fn attribute_edit_map(t: &TopicConfig, remove: &[String]) -> BTreeMap<String, String> {
+    t.attributes
+        .iter()
+        .map(|(k, v)| (format!("+{k}"), v.clone()))
+        .chain(remove.iter().map(|k| (format!("-{k}"), String::new())))
+        .collect()
+}
+
+fn topic_config_line(t: &TopicConfig, remove: &[String]) -> String {
     format!(
         "TopicConfig [topicName={}, readQueueNums={}, writeQueueNums={}, perm={}, topicFilterType={}, \
          topicSysFlag={}, order={}, attributes={}]",
@@ -92,7 +101,7 @@ fn topic_config_line(t: &TopicConfig) -> String {
         t.topic_filter_type.as_str(),
         t.topic_sys_flag,
         t.order,
-        java_map(t.attributes.iter())
+        java_map(attribute_edit_map(t, remove))
     )
 }
 
@@ -110,15 +119,11 @@ pub async fn update_topic(ctx: &Ctx, a: UpdateTopicArgs) -> anyhow::Result<()> {
         sys_flag |= FLAG_UNIT_SUB;
     }
     config.topic_sys_flag = sys_flag;
+    let mut remove = Vec::new();
     if let Some(attrs) = &a.attributes {
-        let (add, remove) = attribute_edits(attrs).map_err(anyhow::Error::msg)?;
-        if !remove.is_empty() {
-            bail!(
-                "deleting attributes (-{}) is not supported yet; give only +key=value edits",
-                remove.join(", -")
-            );
-        }
+        let (add, del) = attribute_edits(attrs).map_err(anyhow::Error::msg)?;
         config.attributes.extend(add);
+        remove = del;
     }
     let mut lines = Vec::new();
     let mut created = Vec::new();
@@ -126,7 +131,7 @@ pub async fn update_topic(ctx: &Ctx, a: UpdateTopicArgs) -> anyhow::Result<()> {
     if let Some(addr) = &a.broker_addr {
         let addr = addr.trim().to_owned();
         ctx.admin
-            .create_topic(&Target::Broker(addr.clone()), &config)
+            .update_topic(&Target::Broker(addr.clone()), &config, &remove)
             .await
             .map_err(|e| ctx.explain(e))?;
         if config.order {
@@ -147,7 +152,7 @@ pub async fn update_topic(ctx: &Ctx, a: UpdateTopicArgs) -> anyhow::Result<()> {
         let cluster = cluster.trim();
         for addr in ctx.masters(cluster).await? {
             ctx.admin
-                .create_topic(&Target::Broker(addr.clone()), &config)
+                .update_topic(&Target::Broker(addr.clone()), &config, &remove)
                 .await
                 .map_err(|e| ctx.explain(e))?;
             lines.push(format!("create topic to {addr} success."));
@@ -185,13 +190,14 @@ pub async fn update_topic(ctx: &Ctx, a: UpdateTopicArgs) -> anyhow::Result<()> {
             "order": config.order,
             "topicSysFlag": config.topic_sys_flag,
             "attributes": config.attributes,
+            "removedAttributes": remove,
             "orderConf": order_conf,
         }));
     } else {
         for l in lines {
             println!("{l}");
         }
-        println!("{}", topic_config_line(&config));
+        println!("{}", topic_config_line(&config, &remove));
     }
     Ok(())
 }
@@ -250,6 +256,7 @@ pub async fn topic_list(ctx: &Ctx, a: TopicListArgs) -> anyhow::Result<()> {
     {
         let mut cluster = String::new();
         let mut groups = Vec::new();
+        // As Apache's tool: a topic whose route or groups cannot be read is listed without them.
         if let Ok(route) = ctx.admin.topic_route(topic).await {
             if let Some(b) = route.broker_datas.first() {
                 cluster = info
@@ -259,12 +266,8 @@ pub async fn topic_list(ctx: &Ctx, a: TopicListArgs) -> anyhow::Result<()> {
                     .map(|(c, _)| c.clone())
                     .unwrap_or_else(|| b.cluster.clone());
             }
-            for b in &route.broker_datas {
-                if let Some(addr) = b.master_addr() {
-                    if let Ok(g) = ctx.raw.groups_of_topic(addr, topic, ctx.timeout).await {
-                        groups.extend(g);
-                    }
-                }
+            if let Ok(g) = ctx.admin.topic_consumed_by(topic).await {
+                groups.extend(g);
             }
         }
         groups.sort();
@@ -457,9 +460,12 @@ mod tests {
         t.read_queue_nums = 8;
         t.write_queue_nums = 8;
         assert_eq!(
-            topic_config_line(&t),
+            topic_config_line(&t, &[]),
             "TopicConfig [topicName=T, readQueueNums=8, writeQueueNums=8, perm=RW-, topicFilterType=SINGLE_TAG, \
              topicSysFlag=0, order=false, attributes={}]"
         );
+        t.attributes.insert("message.type".into(), "FIFO".into());
+        assert!(topic_config_line(&t, &["reserve.time".into()])
+            .ends_with("attributes={+message.type=FIFO, -reserve.time=}]"));
     }
 }
