@@ -1,5 +1,5 @@
 //! `ferrocket admin` group commands against `ferrocket standalone` with a real push consumer: updateSubGroup,
-//! consumerConnection, topicList -c, queryMsgById -g -d (direct consumption), consumerProgress (per-queue
+//! consumerConnection, consumerStatus, topicList -c, queryMsgById -g -d (direct consumption), consumerProgress (per-queue
 //! offsets, lag, totals, owning client), resetOffsetByTime, deleteSubGroup.
 
 mod admin_support;
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use admin_support::{admin, create_topic, Run};
+use admin_support::{admin, admin_in, create_topic, Run};
 use ferrocket_client::consumer::{ConsumeContext, ConsumeFromWhere, ConsumeStatus, PushConsumer};
 use ferrocket_client::{Message, MessageExt, Producer};
 
@@ -168,6 +168,58 @@ async fn group_commands_follow_a_real_consumer() {
     assert_eq!(ccb["connections"].as_array().map(Vec::len), Some(1));
 
     let client_id = rows[1][0].clone();
+
+    // consumerStatus: one line per client, its report written to <now>/<clientId> in the working directory.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_owned();
+    let ns2 = ns.clone();
+    let st =
+        tokio::task::spawn_blocking(move || admin_in(&d, &ns2, "consumerStatus", &["-g", "GrpG"]))
+            .await
+            .unwrap()
+            .expect_ok("consumerStatus");
+    let rows = st.rows();
+    assert_eq!(
+        rows[0],
+        [
+            "#Index",
+            "#ClientId",
+            "#Version",
+            "#ConsumerRunningInfoFile"
+        ]
+    );
+    assert_eq!(rows[1][..3], ["1", client_id.as_str(), "V5_3_3"]);
+    let report = std::fs::read_to_string(dir.path().join(&rows[1][3])).unwrap();
+    assert!(report.contains("CONSUME_PASSIVELY"), "{report}");
+    assert!(report.matches("GrpT  ").count() >= 4, "{report}");
+    assert!(
+        st.stdout
+            .contains("Same subscription in the same group of consumer"),
+        "{}",
+        st.stdout
+    );
+    assert!(st.stdout.contains("Rebalance OK"), "{}", st.stdout);
+    let one = cli(&ns, "consumerStatus", &["-g", "GrpG", "-i", &client_id])
+        .await
+        .expect_ok("consumerStatus -i");
+    assert!(
+        one.stdout.starts_with("#Consumer Properties#"),
+        "{}",
+        one.stdout
+    );
+    assert!(
+        one.stdout.contains("#Consumer MQ Detail#"),
+        "{}",
+        one.stdout
+    );
+    let r = cli(
+        &ns,
+        "consumerStatus",
+        &["-g", "GrpG", "-i", "127.0.0.1@nobody"],
+    )
+    .await;
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    assert!(r.stderr.contains("not online"), "{}", r.stderr);
 
     // topicList -c: the online group shows up as GrpT's consumer (QUERY_TOPIC_CONSUME_BY_WHO).
     let tl = cli(&ns, "topicList", &["-c"])

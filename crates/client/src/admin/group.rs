@@ -126,6 +126,26 @@ impl Admin {
         Err(last_err.unwrap_or_else(|| ClientError::Config(format!("group {group} not online"))))
     }
 
+    /// GET_CONSUMER_CONNECTION_LIST at one broker: the clients of the group connected to it (CONSUMER_NOT_ONLINE
+    /// as a broker error when none are).
+    pub async fn consumer_connections_at(
+        &self,
+        broker_addr: &str,
+        group: &str,
+    ) -> Result<ConsumerConnection> {
+        let header = GetConsumerConnectionListRequestHeader {
+            consumer_group: group.to_owned(),
+        };
+        let req = self
+            .instance
+            .request_with(request_code::GET_CONSUMER_CONNECTION_LIST, &header);
+        let resp = self
+            .instance
+            .invoke_ok(broker_addr, req, self.timeout())
+            .await?;
+        Ok(ConsumerConnection::decode(&resp.body)?)
+    }
+
     /// GET_CONSUMER_RUNNING_INFO: asks one consumer (through a broker it is connected to) to describe itself.
     pub async fn consumer_running_info(
         &self,

@@ -69,6 +69,19 @@ pub fn admin(ns: &str, command: &str, args: &[&str]) -> Run {
     ferrocket(&all)
 }
 
+/// `ferrocket admin <command> -n <ns> <args>` run in directory `dir` (for commands that write files there).
+pub fn admin_in(dir: &std::path::Path, ns: &str, command: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+        .args(["admin", command, "-n", ns])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NAMESRV_ADDR")
+        .env("FERROCKET_LOG", "warn")
+        .output()
+        .expect("run ferrocket");
+    finish(out)
+}
+
 /// Retries `f` every 100 ms until it returns `Some` or `limit` passes.
 pub fn eventually<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = Instant::now() + limit;

@@ -9,9 +9,7 @@ use ferrocket_client::MessageQueue;
 use ferrocket_protocol::body::ConsumeType;
 use ferrocket_protocol::codes::{request_code, response_code, version};
 use ferrocket_protocol::command::RemotingCommand;
-use ferrocket_protocol::header::{
-    GetConsumerConnectionListRequestHeader, ResetOffsetRequestHeader,
-};
+use ferrocket_protocol::header::ResetOffsetRequestHeader;
 use serde_json::json;
 
 use super::args::{attribute_edits, bool_value};
@@ -446,27 +444,11 @@ pub struct ConsumerConnectionArgs {
 pub async fn consumer_connection(ctx: &Ctx, a: ConsumerConnectionArgs) -> anyhow::Result<()> {
     let group = a.consumer_group.trim();
     let cc = match &a.broker_addr {
-        Some(addr) => {
-            let header = GetConsumerConnectionListRequestHeader {
-                consumer_group: group.to_owned(),
-            };
-            let req = RemotingCommand::request_with_header(
-                request_code::GET_CONSUMER_CONNECTION_LIST,
-                &header,
-            );
-            let resp = ctx.raw.invoke(addr.trim(), req, ctx.timeout).await?;
-            if resp.code != response_code::SUCCESS {
-                bail!(
-                    "broker {} answered code {} ({}): {}",
-                    addr.trim(),
-                    resp.code,
-                    response_code::name(resp.code).unwrap_or("unknown"),
-                    resp.remark.unwrap_or_default()
-                );
-            }
-            ConsumerConnection::decode(&resp.body)
-                .map_err(|e| anyhow!("bad consumer connection body: {e}"))?
-        }
+        Some(addr) => ctx
+            .admin
+            .consumer_connections_at(addr.trim(), group)
+            .await
+            .map_err(|e| ctx.explain(e))?,
         None => ctx
             .admin
             .consumer_connections(group)

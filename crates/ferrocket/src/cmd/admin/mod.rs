@@ -7,6 +7,7 @@
 
 pub(crate) mod args;
 mod cluster;
+mod consumer_status;
 mod context;
 mod group;
 mod message;
@@ -82,6 +83,9 @@ pub enum AdminCommand {
     /// The clients connected in a consumer group and their subscriptions.
     #[command(name = "consumerConnection")]
     ConsumerConnection(group::ConsumerConnectionArgs),
+    /// Each connected consumer's own report (queues, offsets, rates), relayed by the broker.
+    #[command(name = "consumerStatus")]
+    ConsumerStatus(consumer_status::ConsumerStatusArgs),
     /// Move a group's offsets on a topic to a point in time.
     #[command(name = "resetOffsetByTime")]
     ResetOffsetByTime(group::ResetOffsetByTimeArgs),
@@ -153,6 +157,7 @@ async fn dispatch(ctx: &Ctx, command: AdminCommand) -> anyhow::Result<()> {
         C::DeleteSubGroup(a) => group::delete_sub_group(ctx, a).await,
         C::ConsumerProgress(a) => group::consumer_progress(ctx, a).await,
         C::ConsumerConnection(a) => group::consumer_connection(ctx, a).await,
+        C::ConsumerStatus(a) => consumer_status::consumer_status(ctx, a).await,
         C::ResetOffsetByTime(a) => group::reset_offset_by_time(ctx, a).await,
         C::QueryMsgById(a) => message::query_msg_by_id(ctx, a).await,
         C::QueryMsgByKey(a) => message::query_msg_by_key(ctx, a).await,

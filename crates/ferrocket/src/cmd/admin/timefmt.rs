@@ -19,6 +19,14 @@ pub fn date_time(ms: i64) -> String {
     }
 }
 
+/// `yyyyMMddHHmmssSSS` in local time (Java's `UtilAll.timeMillisToHumanString`, used in running-info reports).
+pub fn compact_ms(ms: i64) -> String {
+    match Local.timestamp_millis_opt(ms).single() {
+        Some(t) => t.format("%Y%m%d%H%M%S%3f").to_string(),
+        None => ms.to_string(),
+    }
+}
+
 /// A time given on the command line: `now`, milliseconds since the epoch, or local `yyyy-MM-dd#HH:mm:ss:SSS`.
 pub fn parse_time(s: &str) -> anyhow::Result<i64> {
     let s = s.trim();
@@ -54,6 +62,7 @@ mod tests {
         let t = parse_time("2024-03-01#12:34:56:789").unwrap();
         assert_eq!(human_ms(t), "2024-03-01 12:34:56,789");
         assert_eq!(date_time(t), "2024-03-01 12:34:56");
+        assert_eq!(compact_ms(t), "20240301123456789");
         assert!(parse_time("yesterday").is_err());
     }
 }
