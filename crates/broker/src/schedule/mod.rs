@@ -5,6 +5,9 @@
 //! - The send path calls [`redirect_for_delivery`] for each message; it decides ([`plan`]) and rewrites the
 //!   properties (real topic and queue saved in `REAL_TOPIC` / `REAL_QID`; for timers the due time in
 //!   `TIMER_OUT_MS`). Messages without any of those properties cost one substring search.
+//! - A batch (SEND_BATCH_MESSAGE) cannot be parked message by message: [`batch::refuse_deferred`] refuses one
+//!   that holds a delayed or timer message (MESSAGE_ILLEGAL) rather than deliver it early.
+//! - Settings come from the broker config keys (see [`timer_config`]) and follow UPDATE_BROKER_CONFIG live.
 //! - Parked messages are ordinary commit-log records, durable like any other.
 //! - [`run`] drives delivery: one task per delay level ([`delay_level`]) and one for timers ([`timer_task`]), each
 //!   sleeping until its next due time. Timers due more than `timerRollIntervalMs` (a day) after parking are
