@@ -28,7 +28,7 @@ fn consumer(t: &UnderTest, instance: &str, seen: Seen) -> PushConsumer {
         .namesrv(&t.ns)
         .instance_name(instance)
         .group(t.name("ClusterG"))
-        .subscribe(&t.name("ClusterT"), "*")
+        .subscribe(t.name("ClusterT"), "*")
         .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
         .consume_threads(4, 4)
         .listener(move |msgs: &[MessageExt], _: &mut ConsumeContext| {
