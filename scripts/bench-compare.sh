@@ -413,7 +413,15 @@ setup_topic() {
     fi
     sleep 0.2
   done
-  die "topic $topic never got a route on $target ($ns)"
+  log "topic $topic never got a route on $target ($ns)"
+  return 1
+}
+
+# setup_topic, or a note that the run (scenario target topic round) is skipped.
+topic_ok() {
+  setup_topic "$2" "$3" && return 0
+  note "$1" "$2" "$4" "topic $3 could not be created: run skipped"
+  return 1
 }
 
 # bench producer|consumer with a hard time limit (SIGTERM: the bench still writes its --json), output to a log.
@@ -479,7 +487,7 @@ run_b() { run_max b "$1" "$2" "$SMALL"; }
 run_c() { run_max c "$1" "$2" "$SIZE"; }
 run_max() {
   local scen=$1 target=$2 round=$3 size=$4 topic="Bench${1^^}$3" tag="$1-$2-$3" cpid=""
-  setup_topic "$target" "$topic"
+  topic_ok "$scen" "$target" "$topic" "$round" || return 0
   if [[ $CONSUMER == 1 && $scen != c ]]; then
     bench "$(calc "int($DURATION + $WARMUP + 90)")" "$WORK/logs/$tag-live-consumer.log" consumer \
       -n "$(ns_of "$target")" -t "$topic" -g "Live${topic}" --duration "$(calc "$DURATION + $WARMUP + 10")" \
@@ -499,7 +507,7 @@ run_max() {
 
 run_d() {
   local target=$1 round=$2 topic="BenchD$2"
-  setup_topic "$target" "$topic"
+  topic_ok "$scen" "$target" "$topic" "$round" || return 0
   producer_run d "$target" "$round" "$topic" "$SIZE" "d-$target-$round" --rate "$RATE" || true
 }
 
@@ -507,7 +515,7 @@ run_e() {
   local target=$1 round=$2 topic="BenchE$2" tag="e-$1-$2"
   local want
   want=$(calc "max(1, $BACKLOG_MB * 2**20 // $SIZE)")
-  setup_topic "$target" "$topic"
+  topic_ok "$scen" "$target" "$topic" "$round" || return 0
   log "  e: filling $want x $SIZE B (cut at ${FILL_TIMEOUT}s)"
   bench "$((FILL_TIMEOUT + 60))" "$WORK/logs/$tag-fill.log" producer -n "$(ns_of "$target")" -t "$topic" \
     -s "$SIZE" -w "$INFLIGHT" -q "$want" --duration "$FILL_TIMEOUT" --json "$WORK/logs/$tag-fill.json" ||
@@ -529,7 +537,7 @@ run_e() {
 PEAK=""
 run_f() {
   local target=$1 round=$2 topic="BenchF$2"
-  setup_topic "$target" "$topic"
+  topic_ok "$scen" "$target" "$topic" "$round" || return 0
   producer_run f "$target" "$round" "$topic" "$SIZE" "f-$target-$round" --rate "$F_RATE" || true
   record f "$target" "$round" rate "$F_RATE"
 }
@@ -553,7 +561,7 @@ scenario_g() {
   fi
   for round in $(seq 1 "$ROUNDS"); do
     topic="BenchGEmpty$round"
-    setup_topic $target "$topic"
+    topic_ok g-empty $target "$topic" "$round" || { stop_broker ferrocket; return 0; }
     local lb
     lb=$(loadavg)
     log "  g empty round $round: send"
@@ -565,7 +573,7 @@ scenario_g() {
     record g-empty $target "$round" load_after "$(loadavg | cut -d' ' -f1)"
   done
   backlog=$(calc "max(1, int($BACKLOG_GIB * 2**30) // $SIZE)")
-  setup_topic $target BenchGBacklog
+  topic_ok g-fill $target BenchGBacklog 0 || { stop_broker ferrocket; return 0; }
   log "  g: filling $backlog x $SIZE B (${BACKLOG_GIB} GiB) in batches of 16"
   local fill_limit
   fill_limit=$(calc "max(3600, int($BACKLOG_GIB * 1200))")
@@ -584,7 +592,7 @@ scenario_g() {
     note g ferrocket 0 "the backlog ($(calc "round(${filled:-0} * $SIZE / 2**30, 2)") GiB) is smaller than RAM ($(calc "round($ram / 2**30, 1)") GiB): not the larger-than-RAM case the target is about"
   for round in $(seq 1 "$ROUNDS"); do
     topic="BenchGFull$round"
-    setup_topic $target "$topic"
+    topic_ok g-full $target "$topic" "$round" || { stop_broker ferrocket; return 0; }
     local lb
     lb=$(loadavg)
     log "  g backlog round $round: send"
@@ -619,8 +627,11 @@ for scen in "${ORDER[@]}"; do
     PEAK=$(median_of a ferrocket send_tps)
     if [[ -z $PEAK ]]; then
       log "scenario f: measuring Ferrocket's peak first (scenario a was not run)"
+      lb=$(loadavg)
       start_broker ferrocket ASYNC_FLUSH && run_max f-peak ferrocket 1 "$SIZE"
       stop_broker ferrocket
+      record f-peak ferrocket 1 load_before "${lb%% *}"
+      record f-peak ferrocket 1 load_after "$(loadavg | cut -d' ' -f1)"
       PEAK=$(median_of f-peak ferrocket send_tps)
     fi
     [[ -n $PEAK ]] || { note f ferrocket 0 "no peak measured: f skipped"; continue; }
