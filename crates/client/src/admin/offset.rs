@@ -8,7 +8,7 @@ use ferrocket_protocol::header::ResetOffsetRequestHeader;
 
 use super::Admin;
 use crate::api::offset::BoundaryType;
-use crate::error::Result;
+use crate::error::{ClientError, Result};
 
 impl Admin {
     /// The readable queues of a topic.
@@ -125,9 +125,49 @@ impl Admin {
                         result.insert(mq.clone(), offset);
                     }
                 }
-                code => return Err(crate::ClientError::broker(&addr, code, resp.remark)),
+                code => return Err(ClientError::broker(&addr, code, resp.remark)),
             }
         }
         Ok(result)
+    }
+
+    /// Moves `group` on one queue to `offset` with INVOKE_BROKER_TO_RESET_OFFSET (queueId + offset) at the
+    /// queue's broker, which checks the offset against the queue and moves online consumers too. Where the broker
+    /// answers CONSUMER_NOT_ONLINE or does not know the command, the stored offset is set directly.
+    pub async fn reset_offset_of_queue(
+        &self,
+        group: &str,
+        mq: &MessageQueue,
+        offset: i64,
+    ) -> Result<()> {
+        let addr = self
+            .topic_masters(&mq.topic)
+            .await?
+            .into_iter()
+            .find(|(name, _)| *name == mq.broker_name)
+            .map(|(_, addr)| addr)
+            .ok_or_else(|| ClientError::BrokerNotFound(mq.broker_name.clone()))?;
+        let header = ResetOffsetRequestHeader {
+            topic: mq.topic.clone(),
+            group: group.to_owned(),
+            queue_id: Some(mq.queue_id),
+            offset: Some(offset),
+            // Not used when an offset is given.
+            timestamp: -1,
+            is_force: true,
+        };
+        let req = self
+            .instance
+            .request_with(request_code::INVOKE_BROKER_TO_RESET_OFFSET, &header);
+        let resp = self.instance.invoke(&addr, req, self.timeout()).await?;
+        match resp.code {
+            response_code::SUCCESS => Ok(()),
+            response_code::CONSUMER_NOT_ONLINE | response_code::REQUEST_CODE_NOT_SUPPORTED => {
+                self.instance
+                    .update_consumer_offset(group, mq, offset, false)
+                    .await
+            }
+            code => Err(ClientError::broker(&addr, code, resp.remark)),
+        }
     }
 }

@@ -7,9 +7,7 @@ use clap::{ArgGroup, Args};
 use ferrocket_client::admin::{ConsumerConnection, SubscriptionGroupConfig, Target};
 use ferrocket_client::MessageQueue;
 use ferrocket_protocol::body::ConsumeType;
-use ferrocket_protocol::codes::{request_code, response_code, version};
-use ferrocket_protocol::command::RemotingCommand;
-use ferrocket_protocol::header::ResetOffsetRequestHeader;
+use ferrocket_protocol::codes::version;
 use serde_json::json;
 
 use super::args::{attribute_edits, bool_value};
@@ -560,34 +558,11 @@ pub async fn reset_offset_by_time(ctx: &Ctx, a: ResetOffsetByTimeArgs) -> anyhow
             println!("reset consumer offset to {offset}");
         }
         if offset > 0 {
-            // The broker moves online consumers too (and commits); where it cannot, set the stored offset.
-            let header = ResetOffsetRequestHeader {
-                topic: topic.to_owned(),
-                group: group.to_owned(),
-                queue_id: Some(queue_id),
-                offset: Some(offset),
-                timestamp,
-                is_force: force,
-            };
-            let req = RemotingCommand::request_with_header(
-                request_code::INVOKE_BROKER_TO_RESET_OFFSET,
-                &header,
-            );
-            let resp = ctx.raw.invoke(broker, req, ctx.timeout).await?;
-            match resp.code {
-                response_code::SUCCESS => {}
-                response_code::CONSUMER_NOT_ONLINE | response_code::REQUEST_CODE_NOT_SUPPORTED => {
-                    ctx.admin
-                        .update_consumer_offset(group, &mq, offset)
-                        .await
-                        .map_err(|e| ctx.explain(e))?
-                }
-                code => bail!(
-                    "broker {broker} refused the reset: code {code} ({}): {}",
-                    response_code::name(code).unwrap_or("unknown"),
-                    resp.remark.unwrap_or_default()
-                ),
-            }
+            // The broker moves online consumers too (and commits); where it cannot, the stored offset is set.
+            ctx.admin
+                .reset_offset_of_queue(group, &mq, offset)
+                .await
+                .map_err(|e| ctx.explain(e))?;
         }
         if ctx.json {
             ctx.print_json(&json!({

@@ -71,7 +71,7 @@ impl RawPool {
     }
 
     /// Sends `req` to `addr` and returns the response, whatever its code.
-    pub async fn invoke(
+    async fn invoke(
         &self,
         addr: &str,
         req: RemotingCommand,
