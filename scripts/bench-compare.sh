@@ -489,9 +489,10 @@ run_max() {
   local scen=$1 target=$2 round=$3 size=$4 topic="Bench${1^^}$3" tag="$1-$2-$3" cpid=""
   topic_ok "$scen" "$target" "$topic" "$round" || return 0
   if [[ $CONSUMER == 1 && $scen != c ]]; then
-    bench "$(calc "int($DURATION + $WARMUP + 90)")" "$WORK/logs/$tag-live-consumer.log" consumer \
-      -n "$(ns_of "$target")" -t "$topic" -g "Live${topic}" --duration "$(calc "$DURATION + $WARMUP + 10")" \
-      --warmup "$(calc "$WARMUP + 3")" --json "$WORK/logs/$tag-live-consumer.json" &
+    # Started without a subshell so that $! is timeout's pid: SIGTERM reaches the bench, which writes its --json.
+    timeout -k 15 "$(calc "int($DURATION + $WARMUP + 90)")" "$FERROCKET" bench consumer -n "$(ns_of "$target")" \
+      -t "$topic" -g "Live${topic}" --duration "$(calc "$DURATION + $WARMUP + 10")" --warmup "$(calc "$WARMUP + 3")" \
+      -ri 5000 --json "$WORK/logs/$tag-live-consumer.json" >"$WORK/logs/$tag-live-consumer.log" 2>&1 &
     cpid=$!
     sleep 3 # the consumer joins its group first; its warm-up covers this wait and the producer's
   fi
