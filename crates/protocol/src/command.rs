@@ -4,10 +4,11 @@
 //! The header is JSON or ROCKETMQ binary (see the `json_header` / `binary_header` submodules); the body is opaque.
 
 mod binary_header;
+mod ext_fields;
 mod json_fast;
 mod json_header;
+mod json_scan;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -17,7 +18,7 @@ use crate::error::ProtocolError;
 use crate::header::CommandHeader;
 
 /// The header's `extFields` map: named custom-header fields, all values strings (spec §4).
-pub type ExtFields = HashMap<String, String>;
+pub use ext_fields::{ExtFields, Iter as ExtIter};
 
 /// Largest header length the 24-bit field of the header word can carry.
 pub const MAX_HEADER_LEN: usize = 0x00FF_FFFF;
@@ -113,8 +114,8 @@ impl RemotingCommand {
         self
     }
 
-    pub fn with_ext(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.ext_fields.insert(key.into(), value.into());
+    pub fn with_ext(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.ext_fields.insert(key, value);
         self
     }
 
@@ -160,11 +161,11 @@ impl RemotingCommand {
     }
 
     pub fn ext(&self, key: &str) -> Option<&str> {
-        self.ext_fields.get(key).map(String::as_str)
+        self.ext_fields.get(key)
     }
 
-    pub fn set_ext(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.ext_fields.insert(key.into(), value.into());
+    pub fn set_ext(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) {
+        self.ext_fields.insert(key, value);
     }
 
     /// The serialization actually used when encoding: the binary header cannot carry a code or version outside

@@ -1,11 +1,9 @@
 //! Property tests: the frame decoder never panics on arbitrary input, and arbitrary commands round-trip.
 
-use std::collections::HashMap;
-
 use bytes::{BufMut, BytesMut};
 use ferrocket_protocol::codec::RemotingCodec;
 use ferrocket_protocol::codes::{LanguageCode, SerializeType};
-use ferrocket_protocol::command::RemotingCommand;
+use ferrocket_protocol::command::{ExtFields, RemotingCommand};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -73,7 +71,7 @@ prop_compose! {
             .with_serialize_type(if binary { SerializeType::RocketMq } else { SerializeType::Json });
         cmd.flag = flag;
         cmd.remark = remark;
-        cmd.ext_fields = ext.into_iter().collect::<HashMap<_, _>>();
+        cmd.ext_fields = ext.into_iter().collect::<ExtFields>();
         cmd
     }
 }

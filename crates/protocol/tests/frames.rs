@@ -234,7 +234,7 @@ fn check_header<H: CommandHeader + PartialEq + std::fmt::Debug>(keys: &[&str], v
     // Dropping any one key: required ones are reported by name, optional ones read as None.
     for k in keys {
         let mut partial = ext.clone();
-        partial.remove(*k);
+        partial.remove(k);
         match H::read_ext(&partial) {
             Ok(h) => assert_ne!(h, header, "{k} was optional and is now None"),
             Err(ProtocolError::MissingField { field, .. }) => assert_eq!(field, *k),

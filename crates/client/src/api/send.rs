@@ -6,7 +6,7 @@ use ferrocket_protocol::body::MessageQueue;
 use ferrocket_protocol::codes::request_code;
 use ferrocket_protocol::command::RemotingCommand;
 use ferrocket_protocol::header::{
-    EndTransactionRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+    read_optional, read_required, EndTransactionRequestHeader, SendMessageRequestHeaderV2,
 };
 
 use crate::error::{ClientError, Result};
@@ -117,18 +117,24 @@ fn parse_send_response(
     let Some(status) = SendStatus::from_code(resp.code) else {
         return Err(ClientError::broker(addr, resp.code, resp.remark));
     };
-    let h: SendMessageResponseHeader = resp
-        .decode_header()
-        .map_err(|e| ClientError::bad_response(addr, e.to_string()))?;
+    // The fields of SendMessageResponseHeader read one by one: only those the result keeps become Strings.
+    const HEADER: &str = "SendMessageResponseHeader";
+    let bad = |e: ferrocket_protocol::error::ProtocolError| {
+        ClientError::bad_response(addr, e.to_string())
+    };
+    let ext = &resp.ext_fields;
+    let offset_msg_id: String = read_required(ext, HEADER, "msgId").map_err(bad)?;
+    let queue_id: i32 = read_required(ext, HEADER, "queueId").map_err(bad)?;
+    let queue_offset: i64 = read_required(ext, HEADER, "queueOffset").map_err(bad)?;
     Ok(SendResult {
         status,
         msg_id: msg_id.to_owned(),
-        offset_msg_id: h.msg_id,
-        queue: MessageQueue::new(mq.topic.clone(), mq.broker_name.clone(), h.queue_id),
-        queue_offset: h.queue_offset,
-        transaction_id: h.transaction_id,
-        region_id: h.msg_region,
-        trace_on: h.trace_on.as_deref() != Some("false"),
+        offset_msg_id,
+        queue: MessageQueue::new(mq.topic.clone(), mq.broker_name.clone(), queue_id),
+        queue_offset,
+        transaction_id: read_optional(ext, "transactionId"),
+        region_id: read_optional(ext, "MSG_REGION"),
+        trace_on: resp.ext("TRACE_ON") != Some("false"),
     })
 }
 
@@ -174,13 +180,13 @@ mod tests {
             ("m", "false"),
             ("n", "broker-b"),
         ] {
-            assert_eq!(ext.get(k).map(String::as_str), Some(v), "{k}");
+            assert_eq!(ext.get(k), Some(v), "{k}");
         }
         assert!(ext["i"].contains("UNIQ_KEY") && ext["i"].contains("TAGS"));
         assert!(ext["g"].parse::<i64>().unwrap() > 1_600_000_000_000);
         h.aim(&MessageQueue::new("T", "broker-a", 0));
         let ext = ferrocket_protocol::header::CommandHeader::to_ext(&h.0);
-        assert_eq!((ext["e"].as_str(), ext["n"].as_str()), ("0", "broker-a"));
+        assert_eq!((&ext["e"], &ext["n"]), ("0", "broker-a"));
     }
 
     #[test]

@@ -74,21 +74,23 @@ pub(super) fn read(header: &[u8]) -> Result<HeaderFields, ProtocolError> {
     let mut ext_fields = ExtFields::new();
     if ext_len > 0 {
         let area = r.take(ext_len as usize, "ext map")?;
+        ext_fields.reserve(16, area.len());
         let mut m = Reader { buf: area, pos: 0 };
         while m.pos < area.len() {
             let key_len = m.i16()?;
             if key_len < 0 {
                 return Err(bad(format!("negative ext key length {key_len}")));
             }
-            let key = m.string(key_len as usize, "ext key")?;
+            let key = m.take(key_len as usize, "ext key")?;
             let value_len = m.i32()?;
             if value_len < 0 {
                 return Err(bad(format!("negative ext value length {value_len}")));
             }
-            let value = m.string(value_len as usize, "ext value")?;
-            // Empty strings read as null in Java; a null key or value is no usable field.
-            if let (Some(k), Some(v)) = (key, value) {
-                ext_fields.insert(k, v);
+            let value = m.take(value_len as usize, "ext value")?;
+            // Empty strings read as null in Java; a null key or value is no usable field. Invalid UTF-8 is
+            // replaced, as Java's `new String(bytes, UTF_8)` does.
+            if !key.is_empty() && !value.is_empty() {
+                ext_fields.insert(String::from_utf8_lossy(key), String::from_utf8_lossy(value));
             }
         }
     }
@@ -184,8 +186,8 @@ mod tests {
         assert_eq!(f.language, LanguageCode::Cpp);
         assert_eq!(f.remark.as_deref(), Some("hi"));
         assert_eq!(f.ext_fields.len(), 2, "empty value reads as absent");
-        assert_eq!(f.ext_fields["a"], "PG");
-        assert_eq!(f.ext_fields["d"], "4");
+        assert_eq!(&f.ext_fields["a"], "PG");
+        assert_eq!(&f.ext_fields["d"], "4");
     }
 
     #[test]

@@ -5,11 +5,20 @@
 //! with `None`, and the caller reads the header again with the general, tolerant reader, which also produces the
 //! error message for malformed input. So on every input it either agrees with the general reader or declines.
 
+use std::borrow::Cow;
+
 use super::{ExtFields, HeaderFields};
 use crate::codes::LanguageCode;
 
 pub(super) fn read(header: &[u8]) -> Option<HeaderFields> {
-    let mut r = Reader { b: header, pos: 0 };
+    // Valid UTF-8 as a whole means every string in it is too (strings start and end at ASCII quotes), so strings
+    // are sliced without checking each. Invalid UTF-8 is for the general reader to report.
+    let text = std::str::from_utf8(header).ok()?;
+    let mut r = Reader {
+        s: text,
+        b: header,
+        pos: 0,
+    };
     let mut h = HeaderFields {
         code: 0,
         language: LanguageCode::Other,
@@ -24,7 +33,7 @@ pub(super) fn read(header: &[u8]) -> Option<HeaderFields> {
         loop {
             let key = r.string()?;
             r.expect(b':')?;
-            match key.as_str() {
+            match &*key {
                 "code" => h.code = r.int_or_null()?,
                 "version" => h.version = r.int_or_null()?,
                 "opaque" => h.opaque = r.int_or_null()?,
@@ -35,8 +44,8 @@ pub(super) fn read(header: &[u8]) -> Option<HeaderFields> {
                         None => LanguageCode::Other,
                     }
                 }
-                "remark" => h.remark = r.string_or_null()?,
-                "extFields" => h.ext_fields = r.ext_or_null()?,
+                "remark" => h.remark = r.string_or_null()?.map(Cow::into_owned),
+                "extFields" => r.ext_or_null(&mut h.ext_fields)?,
                 // Unknown fields (serializeTypeCurrentRPC among them): skipped if they are simple.
                 _ => {
                     if r.peek()? == b'"' {
@@ -56,11 +65,13 @@ pub(super) fn read(header: &[u8]) -> Option<HeaderFields> {
 }
 
 struct Reader<'a> {
+    /// The header, as text and as bytes.
+    s: &'a str,
     b: &'a [u8],
     pos: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.pos) {
             self.pos += 1;
@@ -142,7 +153,7 @@ impl Reader<'_> {
         i32::try_from(if neg { -v } else { v }).ok()
     }
 
-    fn string_or_null(&mut self) -> Option<Option<String>> {
+    fn string_or_null(&mut self) -> Option<Option<Cow<'a, str>>> {
         if self.peek()? == b'n' {
             self.null().map(|()| None)
         } else {
@@ -150,74 +161,93 @@ impl Reader<'_> {
         }
     }
 
-    fn ext_or_null(&mut self) -> Option<ExtFields> {
+    /// `extFields` (an object of string or null values, or null) into `ext`: keys and values are unescaped
+    /// straight into its text buffer, sized once for the rest of the header (the unescaped text is never longer).
+    fn ext_or_null(&mut self, ext: &mut ExtFields) -> Option<()> {
         if self.peek()? == b'n' {
-            return self.null().map(|()| ExtFields::new());
+            ext.clear();
+            return self.null();
         }
         self.expect(b'{')?;
-        let mut ext = ExtFields::with_capacity(8);
+        ext.clear();
+        ext.reserve(16, self.b.len() - self.pos);
         if self.eat(b'}') {
-            return Some(ext);
+            return Some(());
         }
         loop {
+            let key_start = ext.text_mut().len();
             let key = self.string()?;
+            ext.text_mut().push_str(&key);
+            let key_end = ext.text_mut().len();
             self.expect(b':')?;
-            if let Some(value) = self.string_or_null()? {
-                ext.insert(key, value);
+            match self.string_or_null()? {
+                Some(value) => {
+                    ext.text_mut().push_str(&value);
+                    ext.commit(key_start, key_end);
+                }
+                None => ext.truncate_text(key_start),
             }
             if !self.next_member()? {
-                return Some(ext);
+                return Some(());
             }
         }
     }
 
-    /// A JSON string literal (after optional whitespace), unescaped. Declines raw control characters and
-    /// surrogate escapes (pairs are rare in headers; the general reader handles them).
-    fn string(&mut self) -> Option<String> {
+    /// A JSON string literal (after optional whitespace), unescaped: borrowed from the header when it has no
+    /// escapes. Declines raw control characters and surrogate escapes (pairs are rare in headers; the general
+    /// reader handles them).
+    fn string(&mut self) -> Option<Cow<'a, str>> {
         if self.peek()? != b'"' {
             return None;
         }
         self.pos += 1;
-        let mut out = Vec::new();
-        let mut run = self.pos;
+        let start = self.pos;
+        // The common case: no escape before the closing quote.
+        self.pos += super::json_scan::find_special(&self.b[self.pos..]);
+        match *self.b.get(self.pos)? {
+            b'"' => {
+                self.pos += 1;
+                // Both ends are at ASCII bytes, so this is a whole UTF-8 slice.
+                return self.s.get(start..self.pos - 1).map(Cow::Borrowed);
+            }
+            b'\\' => {}
+            _ => return None,
+        }
+        let mut out = String::with_capacity(self.pos - start + 16);
+        out.push_str(self.s.get(start..self.pos)?);
         loop {
-            let &c = self.b.get(self.pos)?;
-            match c {
-                b'"' => {
-                    out.extend_from_slice(&self.b[run..self.pos]);
-                    self.pos += 1;
-                    return String::from_utf8(out).ok();
-                }
-                b'\\' => {
-                    out.extend_from_slice(&self.b[run..self.pos]);
-                    let &e = self.b.get(self.pos + 1)?;
-                    self.pos += 2;
-                    match e {
-                        b'"' | b'\\' | b'/' => out.push(e),
-                        b'b' => out.push(0x08),
-                        b'f' => out.push(0x0C),
-                        b'n' => out.push(b'\n'),
-                        b'r' => out.push(b'\r'),
-                        b't' => out.push(b'\t'),
-                        b'u' => {
-                            let hex = self.b.get(self.pos..self.pos + 4)?;
-                            let code =
-                                u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
-                            // from_str_radix accepts a leading '+', JSON does not.
-                            if hex[0] == b'+' {
-                                return None;
-                            }
-                            let ch = char::from_u32(code)?; // None for surrogates
-                            let mut tmp = [0u8; 4];
-                            out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
-                            self.pos += 4;
-                        }
-                        _ => return None,
+            // At a backslash.
+            let &e = self.b.get(self.pos + 1)?;
+            self.pos += 2;
+            match e {
+                b'"' | b'\\' | b'/' => out.push(e as char),
+                b'b' => out.push('\u{8}'),
+                b'f' => out.push('\u{c}'),
+                b'n' => out.push('\n'),
+                b'r' => out.push('\r'),
+                b't' => out.push('\t'),
+                b'u' => {
+                    let hex = self.b.get(self.pos..self.pos + 4)?;
+                    // from_str_radix accepts a leading '+', JSON does not.
+                    if hex[0] == b'+' {
+                        return None;
                     }
-                    run = self.pos;
+                    let code = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+                    out.push(char::from_u32(code)?); // None for surrogates
+                    self.pos += 4;
                 }
-                0x00..=0x1F => return None,
-                _ => self.pos += 1,
+                _ => return None,
+            }
+            let run = self.pos;
+            self.pos += super::json_scan::find_special(&self.b[self.pos..]);
+            out.push_str(self.s.get(run..self.pos)?);
+            match *self.b.get(self.pos)? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => {}
+                _ => return None,
             }
         }
     }
@@ -238,10 +268,7 @@ mod tests {
         assert_eq!((f.code, f.flag, f.opaque, f.version), (310, 0, -5, 479));
         assert_eq!(f.language, LanguageCode::Java);
         assert_eq!(f.remark.as_deref(), Some("r\"\\/\u{8}\u{c}\n\r\tü"));
-        assert_eq!(
-            f.ext_fields.get("b").map(String::as_str),
-            Some("T\u{1}x\u{2}")
-        );
+        assert_eq!(f.ext_fields.get("b"), Some("T\u{1}x\u{2}"));
         assert!(!f.ext_fields.contains_key("n"));
         assert_eq!(Some(f), general(h));
     }

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{ExtFields, HeaderFields, RemotingCommand};
@@ -18,88 +18,143 @@ use crate::codes::{LanguageCode, SerializeType};
 use crate::error::ProtocolError;
 
 pub(super) fn write(cmd: &RemotingCommand, dst: &mut BytesMut) {
-    dst.put_slice(b"{\"code\":");
-    put_i32(dst, cmd.code);
-    dst.put_slice(b",\"extFields\":{");
+    // The header is written through a cursor into space sized up front: per-piece `put_slice` calls (a capacity
+    // check and a length update each) cost more than the bytes they copy. The bound allows every string byte its
+    // longest escape; beyond a few KiB the strings are measured exactly instead, so the space stays small.
+    let mut text_len = cmd.remark.as_ref().map_or(0, String::len);
+    for (k, v) in &cmd.ext_fields {
+        text_len += k.len() + v.len();
+    }
+    let strings = cmd.ext_fields.len() * 2 + 1;
+    let bound = FIXED_BOUND
+        + strings * 3
+        + if text_len <= 4096 {
+            text_len * 6
+        } else {
+            let mut n = cmd.remark.as_deref().map_or(0, escaped_len);
+            for (k, v) in &cmd.ext_fields {
+                n += escaped_len(k) + escaped_len(v);
+            }
+            n
+        };
+    let start = dst.len();
+    dst.resize(start + bound, 0);
+    let mut out = Cursor {
+        buf: &mut dst[start..],
+        pos: 0,
+    };
+    out.raw(b"{\"code\":");
+    out.int(cmd.code);
+    out.raw(b",\"extFields\":{");
     let mut first = true;
     for (k, v) in &cmd.ext_fields {
         if !first {
-            dst.put_u8(b',');
+            out.byte(b',');
         }
         first = false;
-        put_str(dst, k);
-        dst.put_u8(b':');
-        put_str(dst, v);
+        out.string(k);
+        out.byte(b':');
+        out.string(v);
     }
-    dst.put_slice(b"},\"flag\":");
-    put_i32(dst, cmd.flag);
-    dst.put_slice(b",\"language\":\"");
-    dst.put_slice(cmd.language.name().as_bytes());
-    dst.put_slice(b"\",\"opaque\":");
-    put_i32(dst, cmd.opaque);
+    out.raw(b"},\"flag\":");
+    out.int(cmd.flag);
+    out.raw(b",\"language\":\"");
+    out.raw(cmd.language.name().as_bytes());
+    out.raw(b"\",\"opaque\":");
+    out.int(cmd.opaque);
     if let Some(remark) = &cmd.remark {
-        dst.put_slice(b",\"remark\":");
-        put_str(dst, remark);
+        out.raw(b",\"remark\":");
+        out.string(remark);
     }
-    dst.put_slice(b",\"serializeTypeCurrentRPC\":\"");
-    dst.put_slice(SerializeType::Json.name().as_bytes());
-    dst.put_slice(b"\",\"version\":");
-    put_i32(dst, cmd.version);
-    dst.put_u8(b'}');
+    out.raw(b",\"serializeTypeCurrentRPC\":\"");
+    out.raw(SerializeType::Json.name().as_bytes());
+    out.raw(b"\",\"version\":");
+    out.int(cmd.version);
+    out.byte(b'}');
+    let written = out.pos;
+    dst.truncate(start + written);
 }
 
-fn put_i32(dst: &mut BytesMut, v: i32) {
-    let mut buf = [0u8; 11];
-    let mut pos = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        pos -= 1;
-        buf[pos] = b'-';
-    }
-    dst.put_slice(&buf[pos..]);
+/// Room for everything but the strings' text: field names, four ints, the language name, punctuation.
+const FIXED_BOUND: usize = 256;
+
+/// The length of `s` as a JSON string literal's content.
+fn escaped_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' => 2,
+            0x00..=0x1F => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
-/// A JSON string literal; escapes quote, backslash and control characters, passes other UTF-8 through.
-fn put_str(dst: &mut BytesMut, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    dst.put_u8(b'"');
-    let bytes = s.as_bytes();
-    let mut run_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x00..=0x1F => b"",
-            _ => continue,
-        };
-        dst.put_slice(&bytes[run_start..i]);
-        run_start = i + 1;
-        if escape.is_empty() {
-            dst.put_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xF) as usize],
-            ]);
-        } else {
-            dst.put_slice(escape);
-        }
+/// Writes into a slice known to be long enough (a short one panics rather than writing out of bounds).
+struct Cursor<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn raw(&mut self, s: &[u8]) {
+        self.buf[self.pos..self.pos + s.len()].copy_from_slice(s);
+        self.pos += s.len();
     }
-    dst.put_slice(&bytes[run_start..]);
-    dst.put_u8(b'"');
+
+    fn byte(&mut self, b: u8) {
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    fn int(&mut self, v: i32) {
+        let mut digits = [0u8; 11];
+        let mut i = digits.len();
+        let mut n = v.unsigned_abs();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if v < 0 {
+            i -= 1;
+            digits[i] = b'-';
+        }
+        self.raw(&digits[i..]);
+    }
+
+    /// A JSON string literal; escapes quote, backslash and control characters, passes other UTF-8 through.
+    fn string(&mut self, s: &str) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        self.byte(b'"');
+        let mut rest = s.as_bytes();
+        loop {
+            let run = super::json_scan::find_special(rest);
+            self.raw(&rest[..run]);
+            let Some(&b) = rest.get(run) else {
+                break;
+            };
+            match b {
+                b'"' => self.raw(b"\\\""),
+                b'\\' => self.raw(b"\\\\"),
+                b'\n' => self.raw(b"\\n"),
+                b'\r' => self.raw(b"\\r"),
+                b'\t' => self.raw(b"\\t"),
+                _ => self.raw(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(b >> 4) as usize],
+                    HEX[(b & 0xF) as usize],
+                ]),
+            }
+            rest = &rest[run + 1..];
+        }
+        self.byte(b'"');
+    }
 }
 
 pub(super) fn read(header: &[u8]) -> Result<HeaderFields, ProtocolError> {
@@ -331,7 +386,7 @@ impl<'de> Deserialize<'de> for Ext {
                 Ok(Ext(ExtFields::new()))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ext, A::Error> {
-                let mut ext = ExtFields::with_capacity(map.size_hint().unwrap_or(8));
+                let mut ext = ExtFields::with_capacity(map.size_hint().unwrap_or(8), 128);
                 while let Some(key) = map.next_key::<String>()? {
                     if let TextValue(Some(value)) = map.next_value()? {
                         ext.insert(key, value);
@@ -373,22 +428,47 @@ mod tests {
         );
     }
 
+    fn with_cursor(bound: usize, f: impl FnOnce(&mut Cursor<'_>)) -> Vec<u8> {
+        let mut buf = vec![0u8; bound];
+        let mut c = Cursor {
+            buf: &mut buf,
+            pos: 0,
+        };
+        f(&mut c);
+        let n = c.pos;
+        buf.truncate(n);
+        buf
+    }
+
     #[test]
     fn integers() {
         for v in [0, 1, -1, 9, 10, 479, i32::MAX, i32::MIN] {
-            let mut buf = BytesMut::new();
-            put_i32(&mut buf, v);
+            let buf = with_cursor(11, |c| c.int(v));
             assert_eq!(std::str::from_utf8(&buf).unwrap(), v.to_string());
         }
     }
 
     #[test]
     fn escapes_parse_back() {
-        let s = "a\"b\\c\n\r\t\u{0}\u{1f}\u{7f} ü 中 \u{2028} 😀";
-        let mut buf = BytesMut::new();
-        put_str(&mut buf, s);
+        let s =
+            "a\"b\\c\n\r\t\u{0}\u{1f}\u{7f} ü 中 \u{2028} 😀 a long plain run of text \u{1}\u{2}";
+        let buf = with_cursor(2 + escaped_len(s), |c| c.string(s));
         let back: String = serde_json::from_slice(&buf).unwrap();
         assert_eq!(back, s);
+        assert_eq!(buf.len(), 2 + escaped_len(s), "escaped_len is exact");
+        assert!(escaped_len(s) <= 6 * s.len());
+    }
+
+    #[test]
+    fn long_strings_take_the_measured_bound() {
+        let mut cmd = RemotingCommand::new_request(1).with_remark("\u{1}".repeat(5000));
+        cmd.set_ext("k", "\"\\".repeat(3000));
+        cmd.set_ext("plain", "x".repeat(10_000));
+        let mut buf = BytesMut::new();
+        write(&cmd, &mut buf);
+        let back = read(&buf).unwrap();
+        assert_eq!(back.remark, cmd.remark);
+        assert_eq!(back.ext_fields, cmd.ext_fields);
     }
 
     #[test]
@@ -401,14 +481,11 @@ mod tests {
         assert_eq!((h.code, h.version, h.opaque, h.flag), (310, 401, 3, 2));
         assert_eq!(h.language, LanguageCode::Cpp);
         assert_eq!(h.remark, None);
-        assert_eq!(h.ext_fields.get("d").map(String::as_str), Some("4"));
-        assert_eq!(h.ext_fields.get("k").map(String::as_str), Some("true"));
-        assert_eq!(h.ext_fields.get("m").map(String::as_str), Some("1"));
-        assert_eq!(h.ext_fields.get("f").map(String::as_str), Some("1.5"));
-        assert_eq!(
-            h.ext_fields.get("o").map(String::as_str),
-            Some(r#"{"a":[1]}"#)
-        );
+        assert_eq!(h.ext_fields.get("d"), Some("4"));
+        assert_eq!(h.ext_fields.get("k"), Some("true"));
+        assert_eq!(h.ext_fields.get("m"), Some("1"));
+        assert_eq!(h.ext_fields.get("f"), Some("1.5"));
+        assert_eq!(h.ext_fields.get("o"), Some(r#"{"a":[1]}"#));
         assert!(!h.ext_fields.contains_key("n"));
     }
 

@@ -128,6 +128,6 @@ mod tests {
             ..Default::default()
         }
         .to_ext();
-        assert_eq!(ext.get("clientID").map(String::as_str), Some("c"));
+        assert_eq!(ext.get("clientID"), Some("c"));
     }
 }

@@ -46,6 +46,14 @@ pub trait ExtValue: Sized {
     fn to_ext(&self) -> String;
     /// `None` when the text cannot be parsed as this type.
     fn from_ext(s: &str) -> Option<Self>;
+    /// Appends the text form to `out` (what [`ExtValue::to_ext`] returns, without a `String` of its own).
+    fn write_ext(&self, out: &mut String) {
+        out.push_str(&self.to_ext());
+    }
+    /// About how many bytes the text form takes, to size the ext map's buffer once.
+    fn ext_len_hint(&self) -> usize {
+        16
+    }
 }
 
 impl ExtValue for String {
@@ -55,39 +63,75 @@ impl ExtValue for String {
     fn from_ext(s: &str) -> Option<Self> {
         Some(s.to_owned())
     }
+    fn write_ext(&self, out: &mut String) {
+        out.push_str(self);
+    }
+    fn ext_len_hint(&self) -> usize {
+        self.len()
+    }
 }
 
 impl ExtValue for i32 {
     fn to_ext(&self) -> String {
-        int_text(i64::from(*self))
+        let mut s = String::with_capacity(11);
+        push_int(&mut s, i64::from(*self));
+        s
     }
     fn from_ext(s: &str) -> Option<Self> {
         s.trim().parse().ok()
+    }
+    fn write_ext(&self, out: &mut String) {
+        push_int(out, i64::from(*self));
+    }
+    fn ext_len_hint(&self) -> usize {
+        11
     }
 }
 
 impl ExtValue for i64 {
     fn to_ext(&self) -> String {
-        int_text(*self)
+        let mut s = String::with_capacity(20);
+        push_int(&mut s, *self);
+        s
     }
     fn from_ext(s: &str) -> Option<Self> {
         s.trim().parse().ok()
+    }
+    fn write_ext(&self, out: &mut String) {
+        push_int(out, *self);
+    }
+    fn ext_len_hint(&self) -> usize {
+        20
     }
 }
 
 impl ExtValue for bool {
     fn to_ext(&self) -> String {
-        if *self { "true" } else { "false" }.to_owned()
+        bool_text(*self).to_owned()
     }
     /// Java's `Boolean.parseBoolean`: anything but a case-insensitive "true" is false, never an error.
     fn from_ext(s: &str) -> Option<Self> {
         Some(s.eq_ignore_ascii_case("true"))
     }
+    fn write_ext(&self, out: &mut String) {
+        out.push_str(bool_text(*self));
+    }
+    fn ext_len_hint(&self) -> usize {
+        5
+    }
 }
 
-/// Decimal text of `v`, as `to_string` writes it but without the formatting machinery (several ints are written
-/// per message).
-fn int_text(v: i64) -> String {
+fn bool_text(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// Appends the decimal text of `v`, as `to_string` writes it but without the formatting machinery (several ints
+/// are written per message).
+fn push_int(out: &mut String, v: i64) {
     let mut buf = [0u8; 20];
     let mut pos = buf.len();
     let mut n = v.unsigned_abs();
@@ -99,13 +143,22 @@ fn int_text(v: i64) -> String {
             break;
         }
     }
-    let mut out = String::with_capacity(buf.len() - pos + 1);
     if v < 0 {
         out.push('-');
     }
     // The digits are ASCII.
     buf[pos..].iter().for_each(|&d| out.push(d as char));
-    out
+}
+
+/// Writes one field of a typed header (used by [`command_header!`]). `fresh`: the map held nothing when the
+/// header started writing, so the key cannot be there yet and needs no lookup.
+#[doc(hidden)]
+pub fn write_field<T: ExtValue>(ext: &mut ExtFields, key: &str, v: &T, fresh: bool) {
+    if fresh {
+        ext.push_with(key, |out| v.write_ext(out));
+    } else {
+        ext.insert_with(key, |out| v.write_ext(out));
+    }
 }
 
 /// Reads a required field: absent → [`ProtocolError::MissingField`], unparsable → [`ProtocolError::InvalidField`].
@@ -120,7 +173,7 @@ pub fn read_required<T: ExtValue>(
     T::from_ext(raw).ok_or_else(|| ProtocolError::InvalidField {
         header,
         field,
-        value: raw.clone(),
+        value: raw.to_owned(),
     })
 }
 
@@ -163,9 +216,11 @@ macro_rules! command_header {
 
         impl $crate::header::CommandHeader for $name {
             fn write_ext(&self, ext: &mut $crate::command::ExtFields) {
-                // One growth step instead of several rehashes as the fields go in.
-                ext.reserve(Self::EXT_KEYS.len());
-                $( $crate::command_header!(@write $kind, &self.$field, $key, ext); )*
+                // The map's buffers sized once for all fields; a map that started empty needs no duplicate checks.
+                let text_len = 0 $( + $key.len() + $crate::command_header!(@hint $kind, &self.$field) )*;
+                ext.reserve(Self::EXT_KEYS.len(), text_len);
+                let fresh = ext.is_empty();
+                $( $crate::command_header!(@write $kind, &self.$field, $key, ext, fresh); )*
             }
 
             #[allow(unused_variables)]
@@ -178,13 +233,19 @@ macro_rules! command_header {
     };
     (@type req $ty:ty) => { $ty };
     (@type opt $ty:ty) => { Option<$ty> };
-    (@write req, $v:expr, $key:literal, $ext:ident) => {
-        $ext.insert($key.to_owned(), $crate::header::ExtValue::to_ext($v));
+    (@write req, $v:expr, $key:literal, $ext:ident, $fresh:ident) => {
+        $crate::header::write_field($ext, $key, $v, $fresh);
     };
-    (@write opt, $v:expr, $key:literal, $ext:ident) => {
+    (@write opt, $v:expr, $key:literal, $ext:ident, $fresh:ident) => {
         if let Some(v) = $v {
-            $ext.insert($key.to_owned(), $crate::header::ExtValue::to_ext(v));
+            $crate::header::write_field($ext, $key, v, $fresh);
         }
+    };
+    (@hint req, $v:expr) => {
+        $crate::header::ExtValue::ext_len_hint($v)
+    };
+    (@hint opt, $v:expr) => {
+        $v.as_ref().map_or(0, $crate::header::ExtValue::ext_len_hint)
     };
     (@read req, $ext:ident, $header:expr, $key:literal) => {
         $crate::header::read_required($ext, $header, $key)?
@@ -275,13 +336,13 @@ pub(crate) mod tests {
     fn unparsable_required_is_invalid_optional_is_none() {
         let base = [("name", "n"), ("count", "1"), ("big", "2"), ("flag", "x")];
         let mut e = ext(&base);
-        e.insert("count".into(), "one".into());
+        e.insert("count", "one");
         assert!(matches!(
             TestHeader::read_ext(&e),
             Err(ProtocolError::InvalidField { field: "count", .. })
         ));
         let mut e = ext(&base);
-        e.insert("small".into(), "".into());
+        e.insert("small", "");
         let h = TestHeader::read_ext(&e).unwrap();
         assert_eq!(h.small, None);
         assert!(!h.flag, "\"x\" is false");
@@ -320,8 +381,10 @@ pub(crate) mod tests {
             i64::MAX,
             i64::MIN,
         ] {
-            assert_eq!(int_text(v), v.to_string());
             assert_eq!(v.to_ext(), v.to_string());
+            let mut out = String::from("x");
+            v.write_ext(&mut out);
+            assert_eq!(out, format!("x{v}"));
         }
         for v in [0, -7, i32::MAX, i32::MIN] {
             assert_eq!(v.to_ext(), v.to_string());

@@ -210,14 +210,14 @@ mod tests {
     #[test]
     fn v2_uses_single_letter_keys() {
         let ext = SendMessageRequestHeaderV2::from(v1()).to_ext();
-        let mut keys: Vec<_> = ext.keys().map(String::as_str).collect();
+        let mut keys: Vec<_> = ext.keys().collect();
         keys.sort();
         assert_eq!(
             keys,
             ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"]
         );
-        assert_eq!(ext["a"], "PG");
-        assert_eq!(ext["g"], "1700000000000");
+        assert_eq!(&ext["a"], "PG");
+        assert_eq!(&ext["g"], "1700000000000");
     }
 
     #[test]
@@ -244,12 +244,12 @@ mod tests {
     fn client_quirks_in_v2() {
         // What real clients send: numbers as bare text and booleans as "0"/"1".
         let mut ext = SendMessageRequestHeaderV2::from(v1()).to_ext();
-        ext.insert("k".into(), "1".into());
-        ext.insert("m".into(), "0".into());
+        ext.insert("k", "1");
+        ext.insert("m", "0");
         let h = SendMessageRequestHeaderV2::read_ext(&ext).unwrap();
         assert_eq!(h.unit_mode, Some(false));
         assert_eq!(h.batch, Some(false));
-        ext.insert("m".into(), "TRUE".into());
+        ext.insert("m", "TRUE");
         assert!(SendMessageRequestHeader::from(
             SendMessageRequestHeaderV2::read_ext(&ext).unwrap()
         )
