@@ -202,9 +202,11 @@ print("## Side by side with the peer: results\n")
 print("Machine:\n")
 for l in open(f"{work}/machine.txt"):
     print(f"- {l.strip()}")
+order = ("Ferrocket alone (--only-ferrocket)" if only_fr == "1"
+         else "in the order Ferrocket, peer, Ferrocket, peer …")
 print(f"\nEach run: a freshly started broker with an empty store, one broker up at a time; "
-      f"{rounds} round(s) in the order Ferrocket, peer, Ferrocket, peer …; {duration} s measured after {warmup} s "
-      f"of warm-up; the same `ferrocket bench` drives both. Figures are medians of the rounds.\n")
+      f"{rounds} round(s), {order}; {duration} s measured after {warmup} s of warm-up; the same `ferrocket bench` "
+      f"drives every run. Figures are medians of the rounds.\n")
 print("| scenario | what | Ferrocket | peer | Ferrocket / peer | target | result |")
 print("|---|---|---:|---:|---:|---|---|")
 for s, what, m, f, p, ratio, target, res in rows:
@@ -329,7 +331,7 @@ fi
   echo "ram: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "kernel: $(uname -sr)"
   echo "filesystem: $(df -hT "$WORK" | tail -1 | awk '{printf "%s %s, %s size, %s used, %s free", $1, $2, $3, $4, $5}')"
-  echo "ferrocket: $("$FERROCKET" --version 2>/dev/null || echo "$FERROCKET") ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+  echo "ferrocket: $("$FERROCKET" --version 2>/dev/null || echo '?'), binary $FERROCKET (built $(date -r "$FERROCKET" '+%F %H:%M')), checkout at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
   if [[ $ONLY_FR == 0 ]]; then echo "peer: crates.io rocketmq-namesrv + rocketmq-broker in $PEER_ROOT"; fi
   echo "load average at start: $(loadavg)"
 } >"$MACHINE"
