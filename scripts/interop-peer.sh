@@ -114,7 +114,7 @@ for t in client_smoke client_producer client_clustering client_broadcast_orderly
   fi
 done
 
-FR=$ROOT/target/release/ferrocket
+FR=${CARGO_TARGET_DIR:-$ROOT/target}/release/ferrocket
 NS=127.0.0.1:$NS_PORT
 log "bench: $MESSAGES messages produced to and consumed from the peer"
 "$FR" admin updateTopic -n "$NS" -b "127.0.0.1:$BROKER_PORT" -t InteropBench -r 4 -w 4 >/dev/null
