@@ -25,6 +25,7 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
         let mut batch_bytes = 0usize;
         let mut frames = 0usize;
         let mut next = Some(first);
+        let mut yielded = false;
         while let Some(resp) = next.take() {
             batch_bytes += append_frame(&resp, &mut buf, &mut segments);
             frames += 1;
@@ -32,6 +33,14 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
                 break;
             }
             next = rx.try_recv().ok();
+            if next.is_none() && !yielded {
+                // Let tasks already runnable (handlers finishing their responses) queue theirs first, so one
+                // write carries several frames instead of a syscall each. Once per batch, so a lone frame waits
+                // at most one pass of the scheduler.
+                yielded = true;
+                tokio::task::yield_now().await;
+                next = rx.try_recv().ok();
+            }
         }
         if !buf.is_empty() {
             segments.push(buf.split().freeze());
