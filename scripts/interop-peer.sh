@@ -22,6 +22,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEER_ROOT=${PEER_ROOT:-$HOME/.cache/ferrocket/peer}
 BASE=${BASE_PORT:-23000}
 WORK=${WORK:-$(mktemp -d /tmp/interop-peer.XXXXXX)}
+mkdir -p "$WORK"
 NS_PORT=$((BASE + 876)) BROKER_PORT=$((BASE + 911)) HA_PORT=$((BASE + 912))
 PIDS=()
 
