@@ -314,15 +314,14 @@ fn topic_for_send(
     if let Some(tc) = ctx.topics.get_arc(&h.topic) {
         return Ok(tc);
     }
+    let sys_flag = if h.unit_mode == Some(true) { 1 } else { 0 };
     if topic_validator::is_retry_topic(&h.topic) {
         // A client resending to a retry topic the broker does not know yet (Apache creates it with one queue).
-        let sys_flag = if h.unit_mode == Some(true) { 1 } else { 0 };
         let tc = ctx
             .topics
             .create_if_absent(&h.topic, 1, perm::PERM_RW, sys_flag);
         return Ok(Arc::new(tc));
     }
-    let sys_flag = if h.unit_mode == Some(true) { 1 } else { 0 };
     match ctx.topics.create_from_template(
         &h.topic,
         &h.default_topic,

@@ -16,58 +16,40 @@ use crate::BrokerContext;
 /// otherwise. A timer whose due time has already passed is delivered at once anyway, so it is accepted. Items that
 /// do not parse are left for the batch encoder to report.
 pub fn refuse_deferred(ctx: &BrokerContext, properties: &str, body: &[u8]) -> Result<(), Failure> {
-    // Every deferring property name contains "DEL": a batch without those bytes is decided by one scan.
-    if !plan::might_defer(properties) && !contains(body, b"DEL") {
-        return Ok(());
-    }
-    let svc = &ctx.schedule;
-    let timer = svc.settings.current(&ctx.config());
-    let now = ctx.store.now_ms();
-    let levels = svc.levels_ms.len();
-    let check = |props: &str, which: &str| -> Result<(), Failure> {
+    // Every deferring property name contains "DEL"; only such property strings are parsed, and the item walk reads
+    // headers only, never the bodies.
+    let check = |props: &str, which: &dyn Fn() -> String| -> Result<(), Failure> {
         if !plan::might_defer(props) {
             return Ok(());
         }
-        let kind = match plan::plan(props, now, levels, &timer) {
+        let svc = &ctx.schedule;
+        let timer = svc.settings.current(&ctx.config());
+        let kind = match plan::plan(props, ctx.store.now_ms(), svc.levels_ms.len(), &timer) {
             Ok(Plan::AsIs) => return Ok(()),
             Ok(Plan::Level(_)) => "a delay level (DELAY)",
             Ok(Plan::Timer(_)) => "a timer (TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS)",
             Err(f) => {
                 return Err(Failure::new(
                     response_code::MESSAGE_ILLEGAL,
-                    format!("batch request refused, {which}: {}", f.remark),
+                    format!("batch request refused, {}: {}", which(), f.remark),
                 ))
             }
         };
         Err(Failure::new(
             response_code::MESSAGE_ILLEGAL,
             format!(
-                "batch request does not support delayed messages: {which} carries {kind}; send delayed messages \
-                 one by one"
+                "batch request does not support delayed messages: {} carries {kind}; send delayed messages \
+                 one by one",
+                which()
             ),
         ))
     };
-    check(properties, "the batch itself")?;
+    check(properties, &|| "the batch itself".to_string())?;
     for (i, item) in iter_batch(body).enumerate() {
         let Ok(item) = item else { break };
-        check(item.properties, &format!("message {} of the batch", i + 1))?;
+        check(item.properties, &|| {
+            format!("message {} of the batch", i + 1)
+        })?;
     }
     Ok(())
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn substring_scan() {
-        assert!(contains(b"xxDELAYyy", b"DEL"));
-        assert!(contains(b"DEL", b"DEL"));
-        assert!(!contains(b"DE", b"DEL"));
-        assert!(!contains(b"del", b"DEL"));
-    }
 }
