@@ -444,6 +444,26 @@ mod tests {
     }
 
     #[test]
+    fn truncate_dirty_cuts_a_queue_far_ahead_of_the_log() {
+        // A power cut can leave the queues durable well past the log (they flush on their own timer).
+        let dir = tempfile::tempdir().unwrap();
+        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 50, None);
+        for i in 0..6_537 {
+            cq.put(unit(i * 100), i).unwrap();
+        }
+        cq.flush(0).unwrap();
+        drop(cq);
+        for end in [6_500i64, 5_000, 4_951, 4_950, 4_949, 1] {
+            let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 50, None);
+            cq.load().unwrap();
+            cq.recover().unwrap();
+            cq.truncate_dirty(end * 100).unwrap();
+            assert_eq!(cq.max_offset(), end, "cut at {end}");
+            assert_eq!(cq.max_physic_offset(), end * 100);
+        }
+    }
+
+    #[test]
     fn starts_past_zero_with_blank_units_and_expires() {
         let dir = tempfile::tempdir().unwrap();
         let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 0, 20 * 4, None);
