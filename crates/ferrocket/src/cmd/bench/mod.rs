@@ -5,6 +5,7 @@
 //! so they work against any RocketMQ broker.
 
 mod consumer;
+mod pacer;
 mod producer;
 mod report;
 mod stats;

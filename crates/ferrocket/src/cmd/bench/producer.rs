@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::pacer::Pacer;
 use super::report::{Reporter, Role, Summary};
 use super::stats::Stats;
 use super::{Stop, StopReason};
 use crate::cmd::admin::args::bool_value;
-use anyhow::bail;
+use anyhow::{bail, Context};
 use bytes::Bytes;
 use clap::Args;
 use ferrocket_client::producer::ProducerConfig;
@@ -99,8 +100,8 @@ struct Plan {
     /// 0 = unlimited.
     quantity: u64,
     next: AtomicU64,
-    rate: Option<f64>,
-    start: Instant,
+    /// Fixed-rate mode: releases sends as they come due.
+    pacer: Option<Pacer>,
     stop: Stop,
 }
 
@@ -122,10 +123,19 @@ impl Plan {
         Some((first, n))
     }
 
-    /// When message `seq` is due in fixed-rate mode.
-    fn due(&self, seq: u64) -> Option<Instant> {
-        self.rate
-            .map(|r| self.start + Duration::from_secs_f64(seq as f64 / r))
+    /// The next send: its sequence numbers and the time its latency counts from — in fixed-rate mode the time it
+    /// was due (so a slow broker cannot hide behind fewer sends), otherwise now. `None` when the run is over.
+    async fn next_send(&self) -> Option<(u64, u64, Instant)> {
+        let Some(pacer) = &self.pacer else {
+            let (first, n) = self.claim()?;
+            return Some((first, n, Instant::now()));
+        };
+        tokio::select! {
+            released = pacer.next() => released?,
+            _ = self.stop.stopped() => return None,
+        }
+        let (first, n) = self.claim()?;
+        Some((first, n, pacer.due(first)))
     }
 
     fn message(&self, seq: u64) -> Message {
@@ -266,8 +276,11 @@ pub async fn run(a: ProducerArgs) -> anyhow::Result<Summary> {
         batch: a.batch as u64,
         quantity: a.quantity,
         next: AtomicU64::new(0),
-        rate: a.rate,
-        start: Instant::now(),
+        pacer: a
+            .rate
+            .map(|r| Pacer::start(r, a.batch as u64))
+            .transpose()
+            .context("starting the rate pacer thread")?,
         stop: stop.clone(),
     });
     let stats = Arc::new(Stats::new(a.warmup > 0.0));
@@ -283,10 +296,7 @@ pub async fn run(a: ProducerArgs) -> anyhow::Result<Summary> {
         // One submitter, a window of -w sends in flight.
         let window = Arc::new(Semaphore::new(a.threads));
         let mut inflight = tokio::task::JoinSet::new();
-        while let Some((first, n)) = plan.claim() {
-            let Some(since) = wait_due(&plan, first).await else {
-                break;
-            };
+        while let Some((first, n, since)) = plan.next_send().await {
             let Ok(permit) = window.clone().acquire_owned().await else {
                 break;
             };
@@ -303,15 +313,15 @@ pub async fn run(a: ProducerArgs) -> anyhow::Result<Summary> {
         for _ in 0..a.threads {
             let (plan, stats) = (plan.clone(), stats.clone());
             workers.spawn(async move {
-                while let Some((first, n)) = plan.claim() {
-                    let Some(since) = wait_due(&plan, first).await else {
-                        break;
-                    };
+                while let Some((first, n, since)) = plan.next_send().await {
                     plan.send(&stats, first, n, since).await;
                 }
             });
         }
         while workers.join_next().await.is_some() {}
+    }
+    if let Some(p) = &plan.pacer {
+        p.stop();
     }
     let mut summary = Summary::from_stats(Role::Producer, &stats);
     // Every sender ended without a stop: the quantity was used up.
@@ -320,20 +330,6 @@ pub async fn run(a: ProducerArgs) -> anyhow::Result<Summary> {
     reporter.stop().await;
     producer.shutdown().await;
     Ok(summary)
-}
-
-/// In fixed-rate mode, waits until message `seq` is due and returns that time (what latency is measured from,
-/// so a slow broker cannot hide behind fewer sends); otherwise returns now. `None`: the run stopped first.
-async fn wait_due(plan: &Plan, seq: u64) -> Option<Instant> {
-    match plan.due(seq) {
-        Some(due) => {
-            tokio::select! {
-                _ = tokio::time::sleep_until(due.into()) => Some(due),
-                _ = plan.stop.stopped() => None,
-            }
-        }
-        None => Some(Instant::now()),
-    }
 }
 
 #[cfg(test)]
