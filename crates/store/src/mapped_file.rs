@@ -357,8 +357,9 @@ impl MappedFile {
         }))
     }
 
-    /// msyncs the dirty range if at least `least_pages` pages are dirty (0 = any dirty byte). Returns the flushed
-    /// position afterwards.
+    /// msyncs the dirty range if at least `least_pages` pages are dirty (0 = any dirty byte) or the file is full
+    /// (its tail would otherwise wait for the next thorough flush, and the queue's flush could not move on to the
+    /// next file). Returns the flushed position afterwards.
     pub fn flush(&self, least_pages: u32) -> StoreResult<u64> {
         let _f = self.flush_lock.lock();
         let flushed = self.flushed.load(Ordering::Acquire);
@@ -367,6 +368,7 @@ impl MappedFile {
             return Ok(flushed);
         }
         if least_pages > 0
+            && wrote < self.size
             && (wrote / OS_PAGE_SIZE).saturating_sub(flushed / OS_PAGE_SIZE) < least_pages as u64
         {
             return Ok(flushed);
@@ -445,6 +447,12 @@ impl MappedFile {
         self.map
             .flush_range(0, self.size as usize)
             .map_err(|e| StoreError::io(&self.path, e))?;
+        // The zeros are durable now: an observer copying flushed ranges must see them too.
+        if let Some(o) = &self.observer {
+            if let Some(data) = self.bytes_unpublished(pos, self.size - pos) {
+                o.flushed(&self.path, self.size, pos, data);
+            }
+        }
         self.wrote.store(pos, Ordering::Release);
         self.flushed.store(pos, Ordering::Release);
         Ok(())
@@ -553,5 +561,51 @@ mod tests {
         drop(re);
         assert!(!path.exists());
         assert_eq!(&keep[..], b"hel");
+    }
+
+    #[test]
+    fn a_full_file_flushes_whatever_least_pages_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 8 * OS_PAGE_SIZE;
+        let mf = MappedFile::create(dir.path().join(offset_file_name(0)), 0, size, None).unwrap();
+        mf.append(&vec![1u8; (7 * OS_PAGE_SIZE) as usize]).unwrap();
+        assert_eq!(mf.flush(4).unwrap(), 7 * OS_PAGE_SIZE);
+        mf.append(&vec![2u8; (OS_PAGE_SIZE - 10) as usize]).unwrap();
+        assert_eq!(
+            mf.flush(4).unwrap(),
+            7 * OS_PAGE_SIZE,
+            "not full, one page dirty"
+        );
+        assert!(mf.fill_to_end(&[3u8; 8]));
+        assert_eq!(
+            mf.flush(4).unwrap(),
+            size,
+            "a full file is always able to flush"
+        );
+    }
+
+    #[test]
+    fn truncation_reports_the_zeroed_range_to_the_observer() {
+        #[derive(Default)]
+        struct Seen(parking_lot::Mutex<Vec<(u64, Vec<u8>)>>);
+        impl FlushObserver for Seen {
+            fn flushed(&self, _path: &Path, _file_size: u64, offset: u64, data: &[u8]) {
+                self.0.lock().push((offset, data.to_vec()));
+            }
+            fn deleted(&self, _path: &Path) {}
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let seen = Arc::new(Seen::default());
+        let obs: Arc<dyn FlushObserver> = seen.clone();
+        let mf =
+            MappedFile::create(dir.path().join(offset_file_name(0)), 0, 8192, Some(obs)).unwrap();
+        mf.append(&[9u8; 6000]).unwrap();
+        mf.flush(0).unwrap();
+        mf.truncate_to(100).unwrap();
+        let seen = seen.0.lock();
+        let (off, data) = seen.last().unwrap();
+        assert_eq!(*off, 100);
+        assert_eq!(data.len(), 8092);
+        assert!(data.iter().all(|&b| b == 0));
     }
 }

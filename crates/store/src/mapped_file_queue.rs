@@ -234,7 +234,7 @@ impl MappedFileQueue {
     }
 
     /// Flushes from the flushed position on; with `least_pages` > 0 only if that many pages are dirty in the file
-    /// being flushed. Returns the new absolute flushed position.
+    /// being flushed or that file is full. Returns the new absolute flushed position.
     pub fn flush(&self, least_pages: u32) -> StoreResult<u64> {
         loop {
             let at = self.flushed_where();
@@ -377,5 +377,20 @@ mod tests {
         q.delete_first(1).unwrap();
         assert_eq!(q.min_offset(), 12288);
         assert!(!dir.path().join(offset_file_name(8192)).exists());
+    }
+
+    #[test]
+    fn flush_with_least_pages_moves_past_a_full_file_with_a_short_dirty_tail() {
+        // ASYNC_FLUSH: a file that filled up with fewer than `least_pages` pages left dirty must not hold the
+        // flush back until the next thorough flush.
+        let dir = tempfile::tempdir().unwrap();
+        let q = MappedFileQueue::new(dir.path().to_path_buf(), 4 * 4096, None);
+        let f = q.last_or_create(0).unwrap();
+        f.append(&[1u8; 3 * 4096]).unwrap();
+        assert_eq!(q.flush(2).unwrap(), 3 * 4096);
+        f.append(&[1u8; 4096]).unwrap();
+        let f2 = q.last_or_create(0).unwrap();
+        f2.append(&[2u8; 3 * 4096]).unwrap();
+        assert_eq!(q.flush(2).unwrap(), 4 * 4096 + 3 * 4096);
     }
 }
