@@ -87,6 +87,13 @@ impl std::fmt::Debug for ConsumeQueue {
     }
 }
 
+/// Whether a file starts with a valid unit (read past the write position: recovery only).
+fn first_unit_valid(f: &crate::mapped_file::MappedFile) -> bool {
+    f.bytes_unpublished(0, CQ_UNIT_SIZE)
+        .and_then(CqUnit::decode)
+        .is_some_and(|u| u.is_valid())
+}
+
 impl ConsumeQueue {
     pub fn new(
         root: PathBuf,
@@ -122,13 +129,18 @@ impl ConsumeQueue {
         Ok(())
     }
 
-    /// Finds the end of the valid units, starting at the third-to-last file, and cuts everything after it (§4).
+    /// Finds the end of the valid units and cuts everything after it (§4). The scan starts at the third-to-last
+    /// file, or further back past files that begin with an invalid unit: a power cut can leave any number of
+    /// created (durable, all-zero) but never flushed files after the data, and the end lies before them.
     pub fn recover(&self) -> StoreResult<()> {
         let files = self.files.files();
         if files.is_empty() {
             return Ok(());
         }
-        let start = files.len().saturating_sub(3);
+        let mut start = files.len().saturating_sub(3);
+        while start > 0 && !first_unit_valid(&files[start]) {
+            start -= 1;
+        }
         let mut end = files[start].from_offset();
         let mut max_phys = -1i64;
         'files: for f in &files[start..] {
@@ -266,25 +278,19 @@ impl ConsumeQueue {
         offset + per_file - offset.rem_euclid(per_file)
     }
 
-    /// Removes units that point at or past `phys_end` (commit-log end after recovery).
+    /// Removes units that point at or past `phys_end` (commit-log end after recovery), and everything from the
+    /// first invalid (e.g. all-zero, never flushed) unit on: such a unit ends the queue wherever it is.
     pub fn truncate_dirty(&self, phys_end: i64) -> StoreResult<()> {
-        loop {
-            let Some(last) = self.files.last() else {
-                break;
-            };
+        while let Some(last) = self.files.last() {
             let mut cut: Option<u64> = None;
-            let mut last_valid_end = -1i64;
             let mut pos = 0u64;
             while pos + CQ_UNIT_SIZE <= last.wrote_pos() {
                 let Some(u) = last.bytes(pos, CQ_UNIT_SIZE).and_then(CqUnit::decode) else {
                     break;
                 };
-                if !u.is_blank() {
-                    if u.phys_offset >= phys_end {
-                        cut = Some(pos);
-                        break;
-                    }
-                    last_valid_end = u.phys_offset + u.size as i64;
+                if !u.is_valid() || (!u.is_blank() && u.phys_offset >= phys_end) {
+                    cut = Some(pos);
+                    break;
                 }
                 pos += CQ_UNIT_SIZE;
             }
@@ -293,30 +299,36 @@ impl ConsumeQueue {
                     self.files.truncate_from(last.from_offset())?;
                     continue;
                 }
-                Some(p) => {
-                    self.files.truncate_from(last.from_offset() + p)?;
-                    if last_valid_end >= 0 || p == 0 {
-                        self.max_physic_offset
-                            .store(last_valid_end, Ordering::Release);
-                    }
-                }
-                None => {
-                    if last_valid_end >= 0 {
-                        self.max_physic_offset
-                            .store(last_valid_end, Ordering::Release);
-                    }
-                }
+                Some(p) => self.files.truncate_from(last.from_offset() + p)?,
+                None => {}
             }
             break;
         }
-        if self.max_physic_offset() >= phys_end {
-            self.max_physic_offset.store(phys_end, Ordering::Release);
-        }
+        self.max_physic_offset
+            .store(self.last_unit_end().min(phys_end), Ordering::Release);
         let max_logic = self.files.max_offset() as i64;
         if self.min_logic_offset.load(Ordering::Acquire) > max_logic {
             self.min_logic_offset.store(max_logic, Ordering::Release);
         }
         Ok(())
+    }
+
+    /// End (offset + size) of the record behind the last non-blank unit, looking back at most through the last
+    /// two files (blank units fill at most the head of a queue's first file); −1 when there is none.
+    fn last_unit_end(&self) -> i64 {
+        let files = self.files.files();
+        for f in files.iter().rev().take(2) {
+            let mut pos = f.wrote_pos() - f.wrote_pos() % CQ_UNIT_SIZE;
+            while pos >= CQ_UNIT_SIZE {
+                pos -= CQ_UNIT_SIZE;
+                match f.bytes(pos, CQ_UNIT_SIZE).and_then(CqUnit::decode) {
+                    Some(u) if u.is_blank() => {}
+                    Some(u) if u.is_valid() => return u.phys_offset + u.size as i64,
+                    _ => return -1,
+                }
+            }
+        }
+        -1
     }
 
     /// Moves the min offset to the first unit that points at or past `cl_min` (commit-log min offset).
@@ -461,6 +473,82 @@ mod tests {
             assert_eq!(cq.max_offset(), end, "cut at {end}");
             assert_eq!(cq.max_physic_offset(), end * 100);
         }
+    }
+
+    /// Writes a queue file by hand: `units` valid units from logical `first`, then zeros to `per_file` units.
+    fn write_file(dir: &std::path::Path, first: i64, units: i64, per_file: i64) {
+        let qdir = dir.join("T").join("1");
+        std::fs::create_dir_all(&qdir).unwrap();
+        let mut b = vec![0u8; (per_file * 20) as usize];
+        for i in 0..units {
+            let at = (i * 20) as usize;
+            b[at..at + 20].copy_from_slice(&unit((first + i) * 100).encode());
+        }
+        let name = crate::mapped_file::offset_file_name(first as u64 * 20);
+        std::fs::write(qdir.join(name), b).unwrap();
+    }
+
+    #[test]
+    fn recover_finds_the_end_behind_more_than_three_zero_files() {
+        // A power cut after the queue created files faster than it flushed them: the created files are durable
+        // and all zero, the data ends several files back.
+        let dir = tempfile::tempdir().unwrap();
+        write_file(dir.path(), 0, 4, 4);
+        write_file(dir.path(), 4, 3, 4);
+        for f in 2..7 {
+            write_file(dir.path(), f * 4, 0, 4);
+        }
+        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
+        cq.load().unwrap();
+        cq.recover().unwrap();
+        assert_eq!(cq.max_offset(), 7);
+        assert_eq!(cq.max_physic_offset(), 700);
+        assert_eq!(cq.files().file_count(), 2);
+        cq.truncate_dirty(10_000).unwrap();
+        assert_eq!(cq.max_offset(), 7);
+        // all files zero: the queue is empty
+        let dir = tempfile::tempdir().unwrap();
+        for f in 0..5 {
+            write_file(dir.path(), f * 4, 0, 4);
+        }
+        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
+        cq.load().unwrap();
+        cq.recover().unwrap();
+        assert_eq!(cq.max_offset(), 0);
+        assert_eq!(cq.max_physic_offset(), -1);
+    }
+
+    #[test]
+    fn truncate_dirty_stops_at_a_zero_unit() {
+        // Zeros outside recover()'s window (here: a file whose tail was never flushed, followed by files that
+        // point past the log end) must end the queue, not count as units pointing at offset 0.
+        let dir = tempfile::tempdir().unwrap();
+        write_file(dir.path(), 0, 4, 4);
+        write_file(dir.path(), 4, 2, 4);
+        for f in 2..6 {
+            write_file(dir.path(), f * 4, 4, 4);
+        }
+        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
+        cq.load().unwrap();
+        cq.recover().unwrap();
+        assert_eq!(cq.max_offset(), 24, "the window holds only valid units");
+        cq.truncate_dirty(800).unwrap();
+        assert_eq!(cq.max_offset(), 6);
+        assert_eq!(cq.max_physic_offset(), 600);
+        // the same with the zero run starting at a file boundary
+        let dir = tempfile::tempdir().unwrap();
+        write_file(dir.path(), 0, 4, 4);
+        write_file(dir.path(), 4, 0, 4);
+        for f in 2..6 {
+            write_file(dir.path(), f * 4, 4, 4);
+        }
+        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
+        cq.load().unwrap();
+        cq.recover().unwrap();
+        cq.truncate_dirty(800).unwrap();
+        assert_eq!(cq.max_offset(), 4);
+        assert_eq!(cq.max_physic_offset(), 400);
+        assert_eq!(cq.files().file_count(), 1);
     }
 
     #[test]
