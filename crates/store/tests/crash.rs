@@ -18,6 +18,11 @@
 //!   the shadow and recovery must open it cleanly; under ASYNC_FLUSH the shadow must open cleanly and be
 //!   consistent (a prefix of the log, no hole).
 //!
+//! - Every other cycle the child flushes the consume queues every 500 ms instead of 50, so the power cut leaves
+//!   them several files behind the files they had created (a state that once broke recovery).
+//! - A count mismatch between a queue and the log prints the recovery report and the queue's files before and
+//!   after recovery (valid units per file) and its first wrong unit.
+//!
 //! Cycles: 5 per flush mode, or `FERROCKET_CRASH_CYCLES`.
 
 use std::collections::HashMap;
@@ -99,6 +104,13 @@ fn child_main() {
         .expect("cycle")
         .parse()
         .expect("cycle");
+    let mut config = config(&root, mode);
+    if let Some(ms) = std::env::var("FERROCKET_CRASH_CQ_INTERVAL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.flush_interval_consume_queue = ms;
+    }
     let mut env = StoreEnv::default();
     if let Ok(shadow) = std::env::var("FERROCKET_CRASH_SHADOW") {
         env.flush_observer = Some(Arc::new(ShadowObserver {
@@ -106,7 +118,7 @@ fn child_main() {
             shadow: PathBuf::from(shadow),
         }));
     }
-    let store = MessageStore::open_with(config(&root, mode), env).expect("child open");
+    let store = MessageStore::open_with(config, env).expect("child open");
     let threads: Vec<_> = (0..THREADS)
         .map(|t| {
             let store = store.clone();
@@ -186,8 +198,105 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+const CQ_UNIT: usize = 20;
+
+/// The unit at byte `at` of a consume-queue file: (commit-log offset, size, tags code).
+fn cq_unit(b: &[u8], at: usize) -> (i64, i32, i64) {
+    (
+        i64::from_be_bytes(b[at..at + 8].try_into().unwrap()),
+        i32::from_be_bytes(b[at + 8..at + 12].try_into().unwrap()),
+        i64::from_be_bytes(b[at + 12..at + 20].try_into().unwrap()),
+    )
+}
+
+/// The files of one consume-queue directory, sorted by name, with their bytes.
+fn queue_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name, std::fs::read(e.path()).unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// One line per run of files: how many units each holds before its first invalid (size ≤ 0, e.g. all-zero)
+/// unit, and whether non-zero bytes follow that point (a hole rather than a tail).
+fn describe_queue_files(dir: &Path) -> String {
+    let files = queue_files(dir);
+    if files.is_empty() {
+        return "(no files)".into();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut full_run: Option<(String, String)> = None;
+    for (name, b) in &files {
+        let units = b.len() / CQ_UNIT;
+        let valid = (0..units)
+            .position(|i| {
+                let (phys, size, _) = cq_unit(b, i * CQ_UNIT);
+                phys < 0 || size <= 0
+            })
+            .unwrap_or(units);
+        if valid == units {
+            match &mut full_run {
+                Some((_, last)) => *last = name.clone(),
+                None => full_run = Some((name.clone(), name.clone())),
+            }
+            continue;
+        }
+        if let Some((a, z)) = full_run.take() {
+            out.push(format!("{a}..={z} full"));
+        }
+        let after = b[valid * CQ_UNIT..].iter().any(|&x| x != 0);
+        out.push(format!(
+            "{name} {valid}/{units} valid{}",
+            if after { ", data after the gap" } else { "" }
+        ));
+    }
+    if let Some((a, z)) = full_run {
+        out.push(format!("{a}..={z} full"));
+    }
+    format!("{} files: {}", files.len(), out.join("; "))
+}
+
+/// The first unit of the queue (below `max`) that does not point at the record the log holds for that offset.
+fn first_bad_unit(dir: &Path, recs: &[(i64, i64)], max: i64) -> String {
+    let files = queue_files(dir);
+    let Some((first_name, first)) = files.first() else {
+        return "(no files)".into();
+    };
+    let per_file = first.len() / CQ_UNIT;
+    let base = first_name.parse::<usize>().unwrap_or(0) / CQ_UNIT;
+    for i in base..max as usize {
+        let Some((_, b)) = files.get((i - base) / per_file) else {
+            return format!("offset {i}: no file");
+        };
+        let (phys, size, tags) = cq_unit(b, (i - base) % per_file * CQ_UNIT);
+        match recs.get(i) {
+            Some(&(_, want)) if want == phys && size > 0 => {}
+            want => {
+                return format!(
+                    "offset {i}: phys {phys} size {size} tags {tags}, log has {}",
+                    want.map_or("no record".into(), |w| format!("the record at {}", w.1))
+                )
+            }
+        }
+    }
+    "(none below max)".into()
+}
+
 /// Opens the store at `root` after a crash and checks it. Returns the number of records in the log.
 fn verify(root: &Path, mode: FlushDiskType, acks: &[Ack], what: &str) -> usize {
+    // What a failure message shows of the queues as the crash left them (recovery rewrites them).
+    let cq_dir = config(root, mode).consume_queue_dir().join(TOPIC);
+    let before: HashMap<i32, String> = (0..QUEUES)
+        .map(|q| (q, describe_queue_files(&cq_dir.join(q.to_string()))))
+        .collect();
     let store = MessageStore::open(config(root, mode))
         .unwrap_or_else(|e| panic!("{what}: open failed: {e}"));
     let rep = store.recovery_report();
@@ -262,12 +371,17 @@ fn verify(root: &Path, mode: FlushDiskType, acks: &[Ack], what: &str) -> usize {
         let min = store.min_offset_in_queue(TOPIC, *q);
         let max = store.max_offset_in_queue(TOPIC, *q);
         assert_eq!(min, 0, "{what}: nothing deleted in this test");
-        assert_eq!(
-            max as usize,
-            recs.len(),
-            "{what}: queue {q} has {max} units for {} records",
-            recs.len()
-        );
+        if max as usize != recs.len() {
+            panic!(
+                "{what}: queue {q} has {max} units for {} records\n  recovery: {rep:?}\n  commit log [{}, {end})\n  \
+                 first bad unit: {}\n  queue files before recovery: {}\n  queue files after recovery: {}",
+                recs.len(),
+                store.commit_log_min_offset(),
+                first_bad_unit(&cq_dir.join(q.to_string()), recs, max),
+                before.get(q).map(String::as_str).unwrap_or("(none)"),
+                describe_queue_files(&cq_dir.join(q.to_string())),
+            );
+        }
         let mut at = 0i64;
         while at < max {
             let g = store.get_message(TOPIC, *q, at, 256, usize::MAX, None);
@@ -308,6 +422,9 @@ fn run_mode(mode: FlushDiskType, cycles: usize, seed: u64) {
             std::fs::create_dir_all(&shadow).unwrap();
         }
         let ack_path = base.path().join(format!("acks{cycle}"));
+        // Every other cycle the consume queues flush rarely, so a power cut finds them several files behind what
+        // was created (durable, all-zero files after their data).
+        let cq_interval = if cycle % 2 == 1 { 500 } else { 50 };
         let mut child = std::process::Command::new(&exe)
             .env("FERROCKET_CRASH_CHILD", "1")
             .env("FERROCKET_CRASH_DIR", &root)
@@ -315,6 +432,7 @@ fn run_mode(mode: FlushDiskType, cycles: usize, seed: u64) {
             .env("FERROCKET_CRASH_ACKS", &ack_path)
             .env("FERROCKET_CRASH_CYCLE", cycle.to_string())
             .env("FERROCKET_CRASH_SHADOW", &shadow)
+            .env("FERROCKET_CRASH_CQ_INTERVAL", cq_interval.to_string())
             .spawn()
             .unwrap();
         let ms = rng.gen_range(300..1500);
@@ -347,8 +465,8 @@ fn run_mode(mode: FlushDiskType, cycles: usize, seed: u64) {
         );
         assert!(shadow_records <= records);
         println!(
-            "crash {name} cycle {cycle}: killed after {ms} ms, {} acked this run, {records} records after recovery, \
-             {shadow_records} after simulated power cut",
+            "crash {name} cycle {cycle}: killed after {ms} ms (queues flushed every {cq_interval} ms), {} acked this \
+             run, {records} records after recovery, {shadow_records} after simulated power cut",
             acks.len()
         );
         assert!(
