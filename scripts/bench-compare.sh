@@ -27,6 +27,8 @@
 #   --only-ferrocket   do not install or start the peer; scenarios a-e run on Ferrocket alone
 #   --no-drop-caches   scenario g: do not drop the page cache before reading the big backlog (by default it is
 #                      dropped when /proc/sys/vm/drop_caches is writable, so every round reads cold data)
+#   --workers N        async-runtime worker threads of Ferrocket's broker and of every bench client (sets
+#                      TOKIO_WORKER_THREADS for them; the peer's broker keeps its default). Default: one per core.
 #   --stop-timeout S   SIGTERM, then SIGKILL after S seconds (default 10; the peer can take minutes to stop)
 #   --results DIR      where results, logs and stores go (default: a fresh mktemp -d under /tmp)
 #   --report-only DIR  print the report of an earlier run's DIR again (no benchmark)
@@ -36,7 +38,7 @@ set -euo pipefail
 
 SCENARIOS=a,b,c,d,e,f,g ROUNDS=3 DURATION=20 WARMUP=5 SIZE=1024 SMALL=128 INFLIGHT=64 RATE=1000
 BACKLOG_MB=1024 BACKLOG_GIB=32 FILL_TIMEOUT=300 DRAIN_TIMEOUT=900 CONSUMER=0 ONLY_FR=0 DROP_CACHES=1 INSTALL=1
-STOP_TIMEOUT=10 WORK=${WORK:-} REPORT_ONLY=
+STOP_TIMEOUT=10 WORK=${WORK:-} REPORT_ONLY='' WORKERS=''
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scenarios) SCENARIOS=$2; shift 2 ;;
@@ -56,6 +58,7 @@ while [[ $# -gt 0 ]]; do
     --no-drop-caches) DROP_CACHES=0; shift ;;
     --skip-install) INSTALL=0; shift ;;
     --stop-timeout) STOP_TIMEOUT=$2; shift 2 ;;
+    --workers) WORKERS=$2; shift 2 ;;
     --results) WORK=$2; shift 2 ;;
     --report-only) REPORT_ONLY=$2; WORK=$2; shift 2 ;;
     -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
@@ -69,6 +72,12 @@ is_num() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 for v in ROUNDS SIZE SMALL INFLIGHT BACKLOG_MB FILL_TIMEOUT DRAIN_TIMEOUT STOP_TIMEOUT; do
   if ! is_uint "${!v}" || [[ ${!v} -eq 0 ]]; then die "$v must be a positive integer, got '${!v}'"; fi
 done
+if [[ -n $WORKERS ]] && { ! is_uint "$WORKERS" || [[ $WORKERS -eq 0 ]]; }; then
+  die "--workers must be a positive integer, got '$WORKERS'"
+fi
+# `env` arguments that give Ferrocket's broker and the bench clients --workers runtime threads (none by default).
+WORKER_ENV=()
+[[ -n $WORKERS ]] && WORKER_ENV=("TOKIO_WORKER_THREADS=$WORKERS")
 for v in DURATION WARMUP RATE BACKLOG_GIB; do
   is_num "${!v}" || die "$v must be a number, got '${!v}'"
 done
@@ -333,6 +342,7 @@ fi
   echo "filesystem: $(df -hT "$WORK" | tail -1 | awk '{printf "%s %s, %s size, %s used, %s free", $1, $2, $3, $4, $5}')"
   echo "ferrocket: $("$FERROCKET" --version 2>/dev/null || echo '?'), binary $FERROCKET (built $(date -r "$FERROCKET" '+%F %H:%M')), checkout at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
   if [[ $ONLY_FR == 0 ]]; then echo "peer: crates.io rocketmq-namesrv + rocketmq-broker in $PEER_ROOT"; fi
+  echo "runtime worker threads (Ferrocket broker, bench clients): ${WORKERS:-one per core (default)}"
   echo "load average at start: $(loadavg)"
 } >"$MACHINE"
 
@@ -344,7 +354,7 @@ start_broker() {
   mkdir -p "$dir/store"
   if [[ $target == ferrocket ]]; then
     # g fills most of the disk: let the store go as far as its ratios allow.
-    (cd "$dir" && HOME="$dir" FERROCKET_LOG=warn exec "$FERROCKET" standalone \
+    (cd "$dir" && HOME="$dir" FERROCKET_LOG=warn exec env "${WORKER_ENV[@]}" "$FERROCKET" standalone \
       --set namesrvAddr=127.0.0.1:$FR_NS --set listenPort=$FR_BROKER --set bindAddress=127.0.0.1 \
       --set brokerIP1=127.0.0.1 --set brokerName=broker-a --set brokerClusterName=DefaultCluster \
       --set storePathRootDir="$dir/store" --set flushDiskType="$flush" \
@@ -430,7 +440,7 @@ topic_ok() {
 bench() {
   local limit=$1 logf=$2
   shift 2
-  timeout -k 15 "$limit" "$FERROCKET" bench "$@" -ri 5000 >"$logf" 2>&1
+  timeout -k 15 "$limit" env "${WORKER_ENV[@]}" "$FERROCKET" bench "$@" -ri 5000 >"$logf" 2>&1
 }
 
 # One measured producer run; records send_* metrics. Extra producer flags after the first six arguments.
