@@ -439,9 +439,7 @@ mod tests {
         assert_eq!(cq.max_physic_offset(), 1000);
         drop(cq);
 
-        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
-        cq.load().unwrap();
-        cq.recover().unwrap();
+        let cq = reopen(dir.path(), 20 * 4);
         assert_eq!(cq.max_offset(), 10);
         assert_eq!(cq.max_physic_offset(), 1000);
         cq.truncate_dirty(800).unwrap();
@@ -466,13 +464,19 @@ mod tests {
         cq.flush(0).unwrap();
         drop(cq);
         for end in [6_500i64, 5_000, 4_951, 4_950, 4_949, 1] {
-            let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 50, None);
-            cq.load().unwrap();
-            cq.recover().unwrap();
+            let cq = reopen(dir.path(), 20 * 50);
             cq.truncate_dirty(end * 100).unwrap();
             assert_eq!(cq.max_offset(), end, "cut at {end}");
             assert_eq!(cq.max_physic_offset(), end * 100);
         }
+    }
+
+    /// Opens queue T/1 under `dir` as the store does at startup: load, then recover.
+    fn reopen(dir: &std::path::Path, file_size: u64) -> ConsumeQueue {
+        let cq = ConsumeQueue::new(dir.to_path_buf(), "T", 1, file_size, None);
+        cq.load().unwrap();
+        cq.recover().unwrap();
+        cq
     }
 
     /// Writes a queue file by hand: `units` valid units from logical `first`, then zeros to `per_file` units.
@@ -498,9 +502,7 @@ mod tests {
         for f in 2..7 {
             write_file(dir.path(), f * 4, 0, 4);
         }
-        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
-        cq.load().unwrap();
-        cq.recover().unwrap();
+        let cq = reopen(dir.path(), 20 * 4);
         assert_eq!(cq.max_offset(), 7);
         assert_eq!(cq.max_physic_offset(), 700);
         assert_eq!(cq.files().file_count(), 2);
@@ -511,9 +513,7 @@ mod tests {
         for f in 0..5 {
             write_file(dir.path(), f * 4, 0, 4);
         }
-        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
-        cq.load().unwrap();
-        cq.recover().unwrap();
+        let cq = reopen(dir.path(), 20 * 4);
         assert_eq!(cq.max_offset(), 0);
         assert_eq!(cq.max_physic_offset(), -1);
     }
@@ -528,9 +528,7 @@ mod tests {
         for f in 2..6 {
             write_file(dir.path(), f * 4, 4, 4);
         }
-        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
-        cq.load().unwrap();
-        cq.recover().unwrap();
+        let cq = reopen(dir.path(), 20 * 4);
         assert_eq!(cq.max_offset(), 24, "the window holds only valid units");
         cq.truncate_dirty(800).unwrap();
         assert_eq!(cq.max_offset(), 6);
@@ -542,9 +540,7 @@ mod tests {
         for f in 2..6 {
             write_file(dir.path(), f * 4, 4, 4);
         }
-        let cq = ConsumeQueue::new(dir.path().to_path_buf(), "T", 1, 20 * 4, None);
-        cq.load().unwrap();
-        cq.recover().unwrap();
+        let cq = reopen(dir.path(), 20 * 4);
         cq.truncate_dirty(800).unwrap();
         assert_eq!(cq.max_offset(), 4);
         assert_eq!(cq.max_physic_offset(), 400);

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrocket_protocol::message::{MessageError, RecordView};
+use ferrocket_store::consume_queue::{CqUnit, CQ_UNIT_SIZE};
 use ferrocket_store::{FlushDiskType, FlushObserver, MessageStore, StoreConfig, StoreEnv};
 use rand::{Rng, SeedableRng};
 
@@ -198,15 +199,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-const CQ_UNIT: usize = 20;
+const CQ_UNIT: usize = CQ_UNIT_SIZE as usize;
 
-/// The unit at byte `at` of a consume-queue file: (commit-log offset, size, tags code).
-fn cq_unit(b: &[u8], at: usize) -> (i64, i32, i64) {
-    (
-        i64::from_be_bytes(b[at..at + 8].try_into().unwrap()),
-        i32::from_be_bytes(b[at + 8..at + 12].try_into().unwrap()),
-        i64::from_be_bytes(b[at + 12..at + 20].try_into().unwrap()),
-    )
+/// The unit at byte `at` of a consume-queue file (files hold whole units).
+fn cq_unit(b: &[u8], at: usize) -> CqUnit {
+    CqUnit::decode(&b[at..at + CQ_UNIT]).expect("a whole unit")
 }
 
 /// The files of one consume-queue directory, sorted by name, with their bytes.
@@ -237,10 +234,7 @@ fn describe_queue_files(dir: &Path) -> String {
     for (name, b) in &files {
         let units = b.len() / CQ_UNIT;
         let valid = (0..units)
-            .position(|i| {
-                let (phys, size, _) = cq_unit(b, i * CQ_UNIT);
-                phys < 0 || size <= 0
-            })
+            .position(|i| !cq_unit(b, i * CQ_UNIT).is_valid())
             .unwrap_or(units);
         if valid == units {
             match &mut full_run {
@@ -276,12 +270,15 @@ fn first_bad_unit(dir: &Path, recs: &[(i64, i64)], max: i64) -> String {
         let Some((_, b)) = files.get((i - base) / per_file) else {
             return format!("offset {i}: no file");
         };
-        let (phys, size, tags) = cq_unit(b, (i - base) % per_file * CQ_UNIT);
+        let u = cq_unit(b, (i - base) % per_file * CQ_UNIT);
         match recs.get(i) {
-            Some(&(_, want)) if want == phys && size > 0 => {}
+            Some(&(_, want)) if want == u.phys_offset && u.size > 0 => {}
             want => {
                 return format!(
-                    "offset {i}: phys {phys} size {size} tags {tags}, log has {}",
+                    "offset {i}: phys {} size {} tags {}, log has {}",
+                    u.phys_offset,
+                    u.size,
+                    u.tags_code,
                     want.map_or("no record".into(), |w| format!("the record at {}", w.1))
                 )
             }
